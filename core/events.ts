@@ -5,7 +5,7 @@
  * rejection carries a typed reason.
  */
 import { equalBytes } from './bytes.js'
-import { CanonError, decode } from './canonical.js'
+import { CanonError, decode, encode } from './canonical.js'
 import { getEd25519, type Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { blake3Ready, blake3Sync } from './hash.js'
@@ -125,10 +125,21 @@ async function checkBody(body: EventBody, ed: Ed25519Backend): Promise<EventVali
   }
 }
 
-/** Validate a decoded event. Never throws for bad input. */
+/**
+ * Validate an event object (say, one built locally or passed across a worker
+ * boundary). Encoding it first checks its shape, so a malformed object is a
+ * typed rejection, never a throw.
+ */
 export async function validateEvent(event: Event, options: EventValidationOptions = {}): Promise<EventValidation> {
+  let bytes: Uint8Array
+  try {
+    bytes = encode(eventCodec, event)
+  } catch (e) {
+    if (e instanceof CanonError) return reject('malformed', e.message, e)
+    throw e
+  }
   await blake3Ready()
-  return validateDecoded(event, undefined, options)
+  return validateDecoded(event, blake3Sync(bytes.subarray(32)), options)
 }
 
 /**
@@ -150,11 +161,7 @@ export async function validateEventBytes(input: Uint8Array, options: EventValida
   return validateDecoded(event, blake3Sync(input.subarray(32)), options)
 }
 
-async function validateDecoded(
-  event: Event,
-  recomputedId: Bytes32 | undefined,
-  options: EventValidationOptions,
-): Promise<EventValidation> {
+async function validateDecoded(event: Event, recomputedId: Bytes32, options: EventValidationOptions): Promise<EventValidation> {
   if (event.eventType !== event.body.type) {
     const supported = ['receipt', 'attestation', 'dispute', 'linkHint', 'ruleEndorsement', 'descriptorPublish']
     return supported.includes(event.eventType)
@@ -168,14 +175,7 @@ async function validateDecoded(
   if (options.epochs && (event.epochId < options.epochs.min || event.epochId > options.epochs.max)) {
     return reject('epoch-out-of-range', `epoch ${event.epochId} outside [${options.epochs.min}, ${options.epochs.max}]`)
   }
-  let id: Bytes32
-  try {
-    id = recomputedId ?? deriveEventIdSync(event)
-  } catch (e) {
-    if (e instanceof CanonError) return reject('malformed', e.message, e)
-    throw e
-  }
-  if (!equalBytes(id, event.eventId)) return reject('event-id-mismatch', 'event_id is not H(event)')
+  if (!equalBytes(recomputedId, event.eventId)) return reject('event-id-mismatch', 'event_id is not H(event)')
   try {
     const fault = await checkBody(event.body, options.ed25519 ?? (await getEd25519()))
     return fault ?? { ok: true, event }

@@ -83,14 +83,14 @@ export type AttestationFields = Omit<BehaviorAttestation, 'attestationId' | 'sig
 export async function signReceipt(fields: ReceiptFields, signer: Signer): Promise<ProbeReceipt> {
   await blake3Ready()
   const withKey = { ...fields, proberTransportPubkey: signer.publicKey }
-  const unsigned = { receiptId: deriveReceiptIdSync(withKey), ...withKey }
+  const unsigned = { ...withKey, receiptId: deriveReceiptIdSync(withKey) }
   return { ...unsigned, signature: await signer.sign(receiptSigningBytes(unsigned)) }
 }
 
 export async function signAttestation(fields: AttestationFields, signer: Signer): Promise<BehaviorAttestation> {
   await blake3Ready()
   const withKey = { ...fields, proberTransportPubkey: signer.publicKey }
-  const unsigned = { attestationId: deriveAttestationIdSync(withKey), ...withKey }
+  const unsigned = { ...withKey, attestationId: deriveAttestationIdSync(withKey) }
   return { ...unsigned, signature: await signer.sign(attestationSigningBytes(unsigned)) }
 }
 
