@@ -40,6 +40,8 @@ export class Writer {
   private buf: Uint8Array
   private view: DataView
   length = 0
+  /** Field path stack, only joined when an error is raised. */
+  readonly path: string[] = []
 
   constructor(initialCapacity = 256) {
     this.buf = new Uint8Array(initialCapacity)
@@ -93,6 +95,10 @@ export class Writer {
 
   finish(): Uint8Array {
     return this.buf.slice(0, this.length)
+  }
+
+  fail(code: CanonErrorCode, detail: string): never {
+    throw new CanonError(code, this.path.join('.'), detail)
   }
 }
 
@@ -190,19 +196,15 @@ export interface Codec<T> {
   readonly name: string
   /** Smallest encoded size, used to bound hostile element counts. */
   readonly minBytes: number
-  write(w: Writer, value: T, path: string): void
+  write(w: Writer, value: T): void
   read(r: Reader): T
-}
-
-function invalid(code: CanonErrorCode, path: string, detail: string): never {
-  throw new CanonError(code, path, detail)
 }
 
 export const u8: Codec<number> = {
   name: 'u8',
   minBytes: 1,
-  write(w, v, path) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xff) invalid('out-of-range', path, `not a u8: ${v}`)
+  write(w, v) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xff) w.fail('out-of-range', `not a u8: ${v}`)
     w.byte(v)
   },
   read: (r) => r.byte(),
@@ -211,8 +213,8 @@ export const u8: Codec<number> = {
 export const u32: Codec<number> = {
   name: 'u32',
   minBytes: 1,
-  write(w, v, path) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) invalid('out-of-range', path, `not a u32: ${v}`)
+  write(w, v) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) w.fail('out-of-range', `not a u32: ${v}`)
     w.varint(v)
   },
   read: (r) => r.u32(),
@@ -221,9 +223,9 @@ export const u32: Codec<number> = {
 export const u64: Codec<bigint> = {
   name: 'u64',
   minBytes: 1,
-  write(w, v, path) {
+  write(w, v) {
     if (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn) {
-      invalid('out-of-range', path, `not a u64 bigint: ${String(v)}`)
+      w.fail('out-of-range', `not a u64 bigint: ${String(v)}`)
     }
     w.varint(v)
   },
@@ -233,8 +235,8 @@ export const u64: Codec<bigint> = {
 export const bool: Codec<boolean> = {
   name: 'bool',
   minBytes: 1,
-  write(w, v, path) {
-    if (typeof v !== 'boolean') invalid('out-of-range', path, 'not a boolean')
+  write(w, v) {
+    if (typeof v !== 'boolean') w.fail('out-of-range', 'not a boolean')
     w.byte(v ? 1 : 0)
   },
   read(r) {
@@ -247,8 +249,8 @@ export const bool: Codec<boolean> = {
 export const f64: Codec<number> = {
   name: 'f64',
   minBytes: 8,
-  write(w, v, path) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) invalid('non-finite-float', path, `not a finite f64: ${v}`)
+  write(w, v) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) w.fail('non-finite-float', `not a finite f64: ${v}`)
     w.f64(v === 0 ? 0 : v) // -0.0 is written as +0.0
   },
   read: (r) => r.f64(),
@@ -259,9 +261,9 @@ export function fixedBytes(length: number): Codec<Uint8Array> {
   return {
     name: `Bytes${length}`,
     minBytes: length,
-    write(w, v, path) {
+    write(w, v) {
       if (!(v instanceof Uint8Array) || v.length !== length) {
-        invalid('wrong-length', path, `expected ${length} bytes, got ${v instanceof Uint8Array ? v.length : typeof v}`)
+        w.fail('wrong-length', `expected ${length} bytes, got ${v instanceof Uint8Array ? v.length : typeof v}`)
       }
       w.bytes(v)
     },
@@ -275,9 +277,9 @@ export const bytes32 = fixedBytes(32)
 export const bytes: Codec<Uint8Array> = {
   name: 'bytes',
   minBytes: 1,
-  write(w, v, path) {
-    if (!(v instanceof Uint8Array)) invalid('out-of-range', path, 'not a Uint8Array')
-    u32.write(w, v.length, path)
+  write(w, v) {
+    if (!(v instanceof Uint8Array)) w.fail('out-of-range', 'not a Uint8Array')
+    u32.write(w, v.length)
     w.bytes(v)
   },
   read: (r) => r.take(r.count(1)).slice(),
@@ -286,12 +288,12 @@ export const bytes: Codec<Uint8Array> = {
 export const string: Codec<string> = {
   name: 'string',
   minBytes: 1,
-  write(w, v, path) {
-    if (typeof v !== 'string') invalid('out-of-range', path, 'not a string')
+  write(w, v) {
+    if (typeof v !== 'string') w.fail('out-of-range', 'not a string')
     // A lone surrogate has no UTF-8 form; TextEncoder would silently replace it.
-    if (!v.isWellFormed()) invalid('invalid-utf8', path, 'string contains a lone surrogate')
+    if (!v.isWellFormed()) w.fail('invalid-utf8', 'string contains a lone surrogate')
     const encoded = utf8Encoder.encode(v)
-    u32.write(w, encoded.length, path)
+    u32.write(w, encoded.length)
     w.bytes(encoded)
   },
   read: (r) => r.utf8(r.take(r.count(1))),
@@ -301,12 +303,12 @@ export function option<T>(inner: Codec<T>): Codec<T | undefined> {
   return {
     name: `Option<${inner.name}>`,
     minBytes: 1,
-    write(w, v, path) {
+    write(w, v) {
       if (v === undefined) {
         w.byte(0)
       } else {
         w.byte(1)
-        inner.write(w, v, path)
+        inner.write(w, v)
       }
     },
     read(r) {
@@ -335,11 +337,15 @@ export function vec<T>(inner: Codec<T>, order?: (a: T, b: T) => number): Codec<T
   return {
     name: `Vec<${inner.name}>`,
     minBytes: 1,
-    write(w, items, path) {
-      if (!Array.isArray(items)) invalid('out-of-range', path, 'not an array')
-      checkOrder(items, (code, detail) => invalid(code, path, detail))
-      u32.write(w, items.length, path)
-      for (let i = 0; i < items.length; i++) inner.write(w, items[i]!, `${path}[${i}]`)
+    write(w, items) {
+      if (!Array.isArray(items)) w.fail('out-of-range', 'not an array')
+      checkOrder(items, (code, detail) => w.fail(code, detail))
+      u32.write(w, items.length)
+      for (let i = 0; i < items.length; i++) {
+        w.path.push(`[${i}]`)
+        inner.write(w, items[i]!)
+        w.path.pop()
+      }
     },
     read(r) {
       const n = r.count(inner.minBytes)
@@ -366,9 +372,13 @@ export function struct<T extends object>(name: string, fields: Fields<T>): Codec
   return {
     name,
     minBytes,
-    write(w, value, path) {
-      if (typeof value !== 'object' || value === null) invalid('out-of-range', path, `${name} must be an object`)
-      for (const [key, codec] of fields) codec.write(w, value[key], `${path}.${String(key)}`)
+    write(w, value) {
+      if (typeof value !== 'object' || value === null) w.fail('out-of-range', `${name} must be an object`)
+      for (const [key, codec] of fields) {
+        w.path.push(String(key))
+        codec.write(w, value[key])
+        w.path.pop()
+      }
     },
     read(r) {
       const out = {} as T
@@ -388,9 +398,8 @@ export function unitEnum<N extends string>(name: string, variants: readonly N[])
   return {
     name,
     minBytes: 1,
-    write(w, v, path) {
-      const i = index.get(v)
-      if (i === undefined) invalid('unknown-variant', path, `unknown ${name} ${String(v)}`)
+    write(w, v) {
+      const i = index.get(v) ?? w.fail('unknown-variant', `unknown ${name} ${String(v)}`)
       w.varint(i)
     },
     read(r) {
@@ -413,12 +422,13 @@ export function taggedEnum<T extends { type: string }>(
   return {
     name,
     minBytes: 1 + Math.min(...variants.map(([, , c]) => c.minBytes)),
-    write(w, v, path) {
-      const i = typeof v === 'object' && v !== null ? index.get(v.type) : undefined
-      if (i === undefined) invalid('unknown-variant', path, `unknown ${name} variant`)
+    write(w, v) {
+      const i = (typeof v === 'object' && v !== null ? index.get(v.type) : undefined) ?? w.fail('unknown-variant', `unknown ${name} variant`)
       const [, key, codec] = variants[i]!
       w.varint(i)
-      codec.write(w, (v as Record<string, unknown>)[key], `${path}.${key}`)
+      w.path.push(key)
+      codec.write(w, (v as Record<string, unknown>)[key])
+      w.path.pop()
     },
     read(r) {
       const i = r.u32()
@@ -435,7 +445,8 @@ export function taggedEnum<T extends { type: string }>(
 /** Encode a value with its codec. Throws `CanonError` for values without a canonical form. */
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
   const w = new Writer()
-  codec.write(w, value, codec.name)
+  w.path.push(codec.name)
+  codec.write(w, value)
   return w.finish()
 }
 

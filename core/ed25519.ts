@@ -11,7 +11,7 @@
  * arithmetic in the noble backend).
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { bytesToNumberLE } from '@noble/curves/utils.js'
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { concatBytes, toHex } from './bytes.js'
 import { TerrainError } from './errors.js'
@@ -71,12 +71,22 @@ function acceptedPublicKey(publicKey: Uint8Array): DecodedKey {
   return point
 }
 
+const P_BYTES = numberToBytesLE(P, 32)
+const L_BYTES = numberToBytesLE(L, 32)
+
+/** `bytes[at..at+32]`, read as a little-endian number with the top bit masked off, is below `limit`. */
+function belowLE(bytes: Uint8Array, at: number, limit: Uint8Array, maskTopBit: boolean): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const b = i === 31 && maskTopBit ? bytes[at + i]! & 0x7f : bytes[at + i]!
+    if (b !== limit[i]) return b < limit[i]!
+  }
+  return false
+}
+
 /** Shape checks on a signature that both backends apply: 64 bytes, canonical R's y, S < L. */
 function acceptedSignatureShape(signature: Uint8Array): boolean {
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_BYTES) return false
-  const r = signature.subarray(0, 32)
-  const y = bytesToNumberLE(r) & ((1n << 255n) - 1n)
-  return y < P && bytesToNumberLE(signature.subarray(32)) < L
+  return belowLE(signature, 0, P_BYTES, true) && belowLE(signature, 32, L_BYTES, false)
 }
 
 function checkSecretKey(secretKey: Uint8Array): void {
@@ -124,7 +134,7 @@ function subtle(): SubtleEd25519 | undefined {
 
 /** A WebCrypto backend over `s`; imported keys are cached so verification does not re-import. */
 export function webCryptoEd25519(s: SubtleEd25519): Ed25519Backend {
-  const verifyKeys = new BoundedCache<Promise<unknown>>()
+  const verifyKeys = new BoundedCache<unknown>()
   const signKeys = new BoundedCache<Promise<unknown>>()
   return {
     name: 'webcrypto',
@@ -140,14 +150,14 @@ export function webCryptoEd25519(s: SubtleEd25519): Ed25519Backend {
     },
     async verify(publicKey, message, signature) {
       if (!acceptedPublicKey(publicKey) || !acceptedSignatureShape(signature)) return false
-      const id = toHex(publicKey)
-      let key = verifyKeys.get(id)
-      if (!key) {
-        key = s.importKey('raw', publicKey, ALGORITHM, false, ['verify'])
-        verifyKeys.set(id, key)
-      }
       try {
-        return await s.verify(ALGORITHM, await key, signature, message)
+        const id = toHex(publicKey)
+        let key = verifyKeys.get(id)
+        if (key === undefined) {
+          key = await s.importKey('raw', publicKey, ALGORITHM, false, ['verify'])
+          verifyKeys.set(id, key)
+        }
+        return await s.verify(ALGORITHM, key, signature, message)
       } catch {
         return false
       }

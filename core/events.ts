@@ -4,20 +4,13 @@
  * verifies every signature and checks that type, world and epoch agree; each
  * rejection carries a typed reason.
  */
-import { equalBytes } from './bytes.js'
+import { concatBytes, equalBytes } from './bytes.js'
 import { CanonError, decode, encode } from './canonical.js'
 import { getEd25519, type Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { blake3Ready, blake3Sync } from './hash.js'
-import { deriveAttestationIdSync, deriveEventIdSync, deriveReceiptIdSync } from './ids.js'
-import {
-  attestationSigningBytes,
-  checkDescriptor,
-  disputeSigningBytes,
-  linkHintSigningBytes,
-  receiptSigningBytes,
-  ruleEndorsementSigningBytes,
-} from './signing.js'
+import { deriveEventIdSync } from './ids.js'
+import { checkDescriptor, SIG_DOMAIN } from './signing.js'
 import { eventCodec } from './structs.js'
 import type { Bytes32, Event, EventBody, EventType } from './types.js'
 
@@ -84,45 +77,67 @@ const reject = (code: EventRejection, detail: string, cause?: unknown): EventVal
   error: new EventValidationError(code, detail, { cause }),
 })
 
-/** Check id and signature of the signed body; null when valid. */
-async function checkBody(body: EventBody, ed: Ed25519Backend): Promise<EventValidation | null> {
-  const verify = async (key: Uint8Array, message: Uint8Array, signature: Uint8Array) => {
-    if (key.length !== 32) return reject('bad-key', `signer key is ${key.length} bytes, expected 32`)
-    return (await ed.verify(key, message, signature)) ? null : reject('bad-signature', `${body.type} signature does not verify`)
-  }
+/** The signed body's id (if it has one), signer key, signature and domain. */
+function signedParts(body: Exclude<EventBody, { type: 'descriptorPublish' }>) {
   switch (body.type) {
     case 'receipt': {
       const r = body.receipt
-      if (!equalBytes(deriveReceiptIdSync(r), r.receiptId)) return reject('body-id-mismatch', 'receipt_id is not H(receipt)')
-      return verify(r.proberTransportPubkey, receiptSigningBytes(r), r.signature)
+      return { id: r.receiptId, key: r.proberTransportPubkey, signature: r.signature, domain: SIG_DOMAIN.receipt }
     }
     case 'attestation': {
       const a = body.attestation
-      if (!equalBytes(deriveAttestationIdSync(a), a.attestationId)) {
-        return reject('body-id-mismatch', 'attestation_id is not H(attestation)')
-      }
-      return verify(a.proberTransportPubkey, attestationSigningBytes(a), a.signature)
+      return { id: a.attestationId, key: a.proberTransportPubkey, signature: a.signature, domain: SIG_DOMAIN.attestation }
     }
-    case 'dispute':
-      return verify(body.dispute.disputerTransportPubkey, disputeSigningBytes(body.dispute), body.dispute.signature)
-    case 'linkHint':
-      return verify(body.linkHint.signerTransportPubkey, linkHintSigningBytes(body.linkHint), body.linkHint.signature)
+    case 'dispute': {
+      const d = body.dispute
+      return { id: undefined, key: d.disputerTransportPubkey, signature: d.signature, domain: SIG_DOMAIN.dispute }
+    }
+    case 'linkHint': {
+      const l = body.linkHint
+      return { id: undefined, key: l.signerTransportPubkey, signature: l.signature, domain: SIG_DOMAIN.linkHint }
+    }
     case 'ruleEndorsement': {
       const e = body.ruleEndorsement
-      return verify(e.signerTransportPubkey, ruleEndorsementSigningBytes(e), e.signature)
-    }
-    case 'descriptorPublish': {
-      const p = body.descriptorPublish
-      const u = p.descriptor.unsigned
-      if (!equalBytes(u.world, p.world)) return reject('world-mismatch', 'descriptor is for another world')
-      if (u.descriptorEpoch !== p.epochId) return reject('epoch-mismatch', 'descriptor is for another epoch')
-      const fault = await checkDescriptor(p.descriptor, ed)
-      if (fault === 'descriptor-id-mismatch') return reject('body-id-mismatch', 'descriptor_id is not H(descriptor)')
-      if (fault === 'bad-key') return reject('bad-key', 'provider key is not 32 bytes')
-      if (fault === 'bad-signature') return reject('bad-signature', 'descriptor signature does not verify')
-      return null
+      return { id: undefined, key: e.signerTransportPubkey, signature: e.signature, domain: SIG_DOMAIN.ruleEndorsement }
     }
   }
+}
+
+function varintLength(n: bigint | number): number {
+  let length = 1
+  for (let v = BigInt(n); v >= 0x80n; v >>= 7n) length++
+  return length
+}
+
+/**
+ * Check the body's id and signature; null when valid. `bytes` is the event's
+ * canonical encoding. Every signed body is the event's last field and its
+ * signature the body's last field, so `canon(body without signature)` is a
+ * slice of those bytes: nothing is re-encoded on the hot path.
+ */
+async function checkBody(event: Event, bytes: Uint8Array, ed: Ed25519Backend): Promise<EventValidation | null> {
+  const body = event.body
+  if (body.type === 'descriptorPublish') {
+    const p = body.descriptorPublish
+    const u = p.descriptor.unsigned
+    if (!equalBytes(u.world, p.world)) return reject('world-mismatch', 'descriptor is for another world')
+    if (u.descriptorEpoch !== p.epochId) return reject('epoch-mismatch', 'descriptor is for another epoch')
+    const fault = await checkDescriptor(p.descriptor, ed)
+    if (fault === 'descriptor-id-mismatch') return reject('body-id-mismatch', 'descriptor_id is not H(descriptor)')
+    if (fault === 'bad-key') return reject('bad-key', 'provider key is not 32 bytes')
+    if (fault === 'bad-signature') return reject('bad-signature', 'descriptor signature does not verify')
+    return null
+  }
+  const { id, key, signature, domain } = signedParts(body)
+  // event_id (32) || world (32) || epoch_id || event_type (1 byte) || body variant (1 byte) || body
+  const start = 64 + varintLength(event.epochId) + 2
+  const unsignedBody = bytes.subarray(start, bytes.length - varintLength(signature.length) - signature.length)
+  if (id && !equalBytes(blake3Sync(unsignedBody.subarray(32)), id)) {
+    return reject('body-id-mismatch', `${body.type} id is not the hash of its contents`)
+  }
+  if (key.length !== 32) return reject('bad-key', `signer key is ${key.length} bytes, expected 32`)
+  const ok = await ed.verify(key, concatBytes(domain, unsignedBody), signature)
+  return ok ? null : reject('bad-signature', `${body.type} signature does not verify`)
 }
 
 /**
@@ -139,7 +154,7 @@ export async function validateEvent(event: Event, options: EventValidationOption
     throw e
   }
   await blake3Ready()
-  return validateDecoded(event, blake3Sync(bytes.subarray(32)), options)
+  return validateDecoded(event, bytes, options)
 }
 
 /**
@@ -158,10 +173,11 @@ export async function validateEventBytes(input: Uint8Array, options: EventValida
     throw e
   }
   await blake3Ready()
-  return validateDecoded(event, blake3Sync(input.subarray(32)), options)
+  return validateDecoded(event, input, options)
 }
 
-async function validateDecoded(event: Event, recomputedId: Bytes32, options: EventValidationOptions): Promise<EventValidation> {
+/** `bytes` is the canonical encoding of `event`, so the EventId is hashed straight from it. */
+async function validateDecoded(event: Event, bytes: Uint8Array, options: EventValidationOptions): Promise<EventValidation> {
   if (event.eventType !== event.body.type) {
     const supported = ['receipt', 'attestation', 'dispute', 'linkHint', 'ruleEndorsement', 'descriptorPublish']
     return supported.includes(event.eventType)
@@ -175,12 +191,7 @@ async function validateDecoded(event: Event, recomputedId: Bytes32, options: Eve
   if (options.epochs && (event.epochId < options.epochs.min || event.epochId > options.epochs.max)) {
     return reject('epoch-out-of-range', `epoch ${event.epochId} outside [${options.epochs.min}, ${options.epochs.max}]`)
   }
-  if (!equalBytes(recomputedId, event.eventId)) return reject('event-id-mismatch', 'event_id is not H(event)')
-  try {
-    const fault = await checkBody(event.body, options.ed25519 ?? (await getEd25519()))
-    return fault ?? { ok: true, event }
-  } catch (e) {
-    if (e instanceof CanonError) return reject('malformed', e.message, e)
-    throw e
-  }
+  if (!equalBytes(blake3Sync(bytes.subarray(32)), event.eventId)) return reject('event-id-mismatch', 'event_id is not H(event)')
+  const fault = await checkBody(event, bytes, options.ed25519 ?? (await getEd25519()))
+  return fault ?? { ok: true, event }
 }

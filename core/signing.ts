@@ -44,7 +44,8 @@ export async function createSigner(secretKey: Uint8Array, backend?: Ed25519Backe
   return { publicKey, sign: (message) => ed.sign(secret, message) }
 }
 
-const SIG_DOMAIN = {
+/** Domain strings of the signed bodies (PROTOCOL.md §3). */
+export const SIG_DOMAIN = {
   receipt: utf8('receipt-sig'),
   attestation: utf8('attestation-sig'),
   dispute: utf8('dispute-sig'),

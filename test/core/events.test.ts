@@ -9,11 +9,15 @@ import {
   MAX_EVENT_BYTES,
   nobleEd25519,
   signAttestation,
+  signDispute,
+  signReceipt,
+  type EventBody,
   validateEvent,
   validateEventBytes,
   type Event,
   type EventRejection,
 } from '../../core/index.js'
+import * as arb from './arbitraries.js'
 import { fixture, seed, type Fixture } from './fixtures.js'
 
 let f: Fixture
@@ -61,6 +65,24 @@ describe('event validation', () => {
         tampered[bit >> 3]! ^= 1 << (bit & 7)
         const result = await validateEventBytes(tampered)
         expect(result.ok).toBe(false)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('accepts freshly signed bodies of any epoch and content', async () => {
+    await fc.assert(
+      fc.asyncProperty(arb.behaviorAttestation, arb.disputeEvent, arb.probeReceipt, async (a, d, r) => {
+        const bodies: EventBody[] = [
+          { type: 'attestation', attestation: await signAttestation(a, f.prober) },
+          { type: 'dispute', dispute: await signDispute(d, f.prober) },
+          { type: 'receipt', receipt: await signReceipt(r, f.prober) },
+        ]
+        for (const body of bodies) {
+          const bytes = encodeEvent(await createEvent(body))
+          const result = await validateEventBytes(bytes)
+          expect(result.ok).toBe(true)
+        }
       }),
       { numRuns: 60 },
     )

@@ -1,0 +1,10 @@
+/** Dedicated worker that runs the runtime-agnostic suites where the browser peers run them. */
+import * as Comlink from 'comlink'
+import { runEventSuite } from './event-suite.js'
+
+const api = {
+  eventSuite: (rounds: number, minMs: number) => runEventSuite('Chromium dedicated worker', rounds, minMs),
+}
+
+export type BenchWorkerApi = typeof api
+Comlink.expose(api)
