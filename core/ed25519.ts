@@ -13,7 +13,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { concatBytes, toHex } from './bytes.js'
+import { concatBytes, fromHex, toHex } from './bytes.js'
 import { TerrainError } from './errors.js'
 
 export const PUBLIC_KEY_BYTES = 32
@@ -165,27 +165,54 @@ export function webCryptoEd25519(s: SubtleEd25519): Ed25519Backend {
   }
 }
 
+/**
+ * Inputs on which implementations are known to differ, with the verdict of
+ * the shared policy. `mixed-order R` is signed by a key the signer controls
+ * but carries an R with a small-order component: a cofactored check accepts
+ * it, a cofactorless one rejects it. A backend that disagrees on any case is
+ * not used, so every peer reaches the same verdict on every event.
+ */
+const AGREEMENT_CASES = [
+  {
+    name: 'mixed-order R',
+    publicKey: 'c4c1227d7fff941a976049ecefad7b663fa5121d769cbbd79a53d344e4773e98',
+    message: '7465727261696e20656432353531392061677265656d656e74',
+    signature:
+      'deec92049ddd3ddb42e8e156b404996300981868dbeeb8dcb687006f6520baa145602262b645654d66e526fd6b350adbd7066d6666c83e440feddfdf6bcd8b0d',
+    valid: false,
+  },
+] as const
+
+/** True when `backend` signs like RFC 8032 and agrees with the shared policy on every known divergence. */
+export async function agreesWithPolicy(backend: Ed25519Backend): Promise<boolean> {
+  try {
+    const secret = new Uint8Array(32).fill(7)
+    const message = new Uint8Array([1, 2, 3])
+    const signature = await backend.sign(secret, message)
+    if (toHex(signature) !== toHex(ed25519.sign(message, secret))) return false
+    if (!(await backend.verify(getPublicKey(secret), message, signature))) return false
+    for (const c of AGREEMENT_CASES) {
+      const verdict = await backend.verify(fromHex(c.publicKey), fromHex(c.message), fromHex(c.signature))
+      if (verdict !== c.valid) return false
+    }
+    return true
+  } catch {
+    return false
+  }
+}
+
 let chosen: Promise<Ed25519Backend> | undefined
 
 /**
- * The fastest backend this runtime offers: WebCrypto when it signs and
- * verifies an RFC 8032 test vector correctly, noble otherwise. Chosen once.
+ * The fastest backend this runtime offers: WebCrypto when it passes
+ * `agreesWithPolicy`, noble otherwise. Chosen once per runtime.
  */
 export function getEd25519(): Promise<Ed25519Backend> {
   chosen ??= (async () => {
     const s = subtle()
     if (!s) return nobleEd25519
-    try {
-      const candidate = webCryptoEd25519(s)
-      const secret = new Uint8Array(32).fill(7)
-      const message = new Uint8Array([1, 2, 3])
-      const signature = await candidate.sign(secret, message)
-      const expected = await nobleEd25519.sign(secret, message)
-      const ok = toHex(signature) === toHex(expected) && (await candidate.verify(getPublicKey(secret), message, signature))
-      return ok ? candidate : nobleEd25519
-    } catch {
-      return nobleEd25519
-    }
+    const candidate = webCryptoEd25519(s)
+    return (await agreesWithPolicy(candidate)) ? candidate : nobleEd25519
   })()
   return chosen
 }

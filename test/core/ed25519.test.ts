@@ -9,6 +9,7 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  agreesWithPolicy,
   concatBytes,
   fromHex,
   getEd25519,
@@ -44,8 +45,19 @@ function torsionPoint(seed: number): InstanceType<typeof Point> {
 }
 
 describe('Ed25519 backends', () => {
-  it('WebCrypto is chosen where it works', async () => {
+  it('WebCrypto is chosen where it agrees with the shared policy', async () => {
     expect((await getEd25519()).name).toBe('webcrypto')
+    expect(await agreesWithPolicy(nobleEd25519)).toBe(true)
+    expect(await agreesWithPolicy(webcrypto)).toBe(true)
+  })
+
+  it('a backend with cofactored verification (noble unwrapped) is refused', async () => {
+    const cofactored: Ed25519Backend = {
+      name: 'noble',
+      sign: async (secret, message) => ed25519.sign(message, secret),
+      verify: async (pub, message, sig) => ed25519.verify(sig, message, pub),
+    }
+    expect(await agreesWithPolicy(cofactored)).toBe(false)
   })
 
   it.each(rfc8032.vectors)('$name of RFC 8032 signs and verifies identically', async (v) => {
