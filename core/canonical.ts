@@ -220,14 +220,17 @@ export const u32: Codec<number> = {
   read: (r) => r.u32(),
 }
 
+/** A u64 as bigint; a non-negative safe-integer number is accepted on input for convenience. */
+export function toU64(v: unknown): bigint | undefined {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v)
+  return typeof v === 'bigint' && v >= 0n && v <= 0xffff_ffff_ffff_ffffn ? v : undefined
+}
+
 export const u64: Codec<bigint> = {
   name: 'u64',
   minBytes: 1,
   write(w, v) {
-    if (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn) {
-      w.fail('out-of-range', `not a u64 bigint: ${String(v)}`)
-    }
-    w.varint(v)
+    w.varint(toU64(v) ?? w.fail('out-of-range', `not a u64: ${String(v)}`))
   },
   read: (r) => r.varint(64),
 }

@@ -77,6 +77,12 @@ const reject = (code: EventRejection, detail: string, cause?: unknown): EventVal
   error: new EventValidationError(code, detail, { cause }),
 })
 
+/** A `CanonError` is bad input and becomes a rejection; anything else is a bug and propagates. */
+function malformed(error: unknown): EventValidation {
+  if (error instanceof CanonError) return reject('malformed', error.message, error)
+  throw error
+}
+
 /** The signed body's id (if it has one), signer key, signature and domain. */
 function signedParts(body: Exclude<EventBody, { type: 'descriptorPublish' }>) {
   switch (body.type) {
@@ -150,9 +156,9 @@ export async function validateEvent(event: Event, options: EventValidationOption
   try {
     bytes = encode(eventCodec, event)
   } catch (e) {
-    if (e instanceof CanonError) return reject('malformed', e.message, e)
-    throw e
+    return malformed(e)
   }
+  if (bytes.length > MAX_EVENT_BYTES) return reject('too-large', `event is ${bytes.length} bytes, limit ${MAX_EVENT_BYTES}`)
   await blake3Ready()
   return validateDecoded(event, bytes, options)
 }
@@ -169,8 +175,7 @@ export async function validateEventBytes(input: Uint8Array, options: EventValida
   try {
     event = decode(eventCodec, input)
   } catch (e) {
-    if (e instanceof CanonError) return reject('malformed', e.message, e)
-    throw e
+    return malformed(e)
   }
   await blake3Ready()
   return validateDecoded(event, input, options)

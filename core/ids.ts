@@ -5,7 +5,7 @@
  * `blake3Ready()` the `…Sync` forms avoid the await on hot paths.
  */
 import { concatBytes, le64, utf8 } from './bytes.js'
-import { CanonError, encode } from './canonical.js'
+import { CanonError, encode, toU64 } from './canonical.js'
 import { TerrainError } from './errors.js'
 import { blake3, blake3Ready, blake3Sync, blake3WithKey } from './hash.js'
 import { normalizeDescriptorUnsigned, normalizeManifest } from './normalize.js'
@@ -48,10 +48,9 @@ function check32(value: Uint8Array, what: string): void {
 }
 
 function epochBytes(epochId: bigint): Uint8Array {
-  if (typeof epochId !== 'bigint' || epochId < 0n || epochId > 0xffff_ffff_ffff_ffffn) {
-    throw new CanonError('out-of-range', 'epochId', `not a u64 bigint: ${String(epochId)}`)
-  }
-  return le64(epochId)
+  const epoch = toU64(epochId)
+  if (epoch === undefined) throw new CanonError('out-of-range', 'epochId', `not a u64: ${String(epochId)}`)
+  return le64(epoch)
 }
 
 export function ruleBundleHashSync(bundle: RuleBundle): Bytes32 {

@@ -122,6 +122,20 @@ describe('phrase addresses', () => {
     expect(suggestWords('abandn')).toContain('abandon')
   })
 
+  it('any input string decodes or raises AddressPhraseError, nothing else', () => {
+    const listWords = fc.array(fc.constantFrom(...ADDRESS_WORDLIST), { maxLength: 30 }).map((w) => w.join(' '))
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), listWords), (input) => {
+        try {
+          phraseToAddress(input)
+        } catch (e) {
+          expect(e).toBeInstanceOf(AddressPhraseError)
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+
   it('rejects too-short and too-long phrases', () => {
     expect(codeOf(() => phraseToAddress('abandon ability able'))).toBe('too-short')
     expect(codeOf(() => phraseToAddress(Array(40).fill('abandon').join(' ')))).toBe('too-long')

@@ -44,6 +44,11 @@ describe('varints', () => {
     expect(decode(u64, hex('ffffffffffffffffff01'))).toBe(0xffff_ffff_ffff_ffffn)
   })
 
+  it('accept safe-integer numbers for u64 input, always decoding to bigint', () => {
+    expect(toHex(encode(u64, 300 as unknown as bigint))).toBe('ac02')
+    expect(decode(u64, hex('ac02'))).toBe(300n)
+  })
+
   it('reject over-long forms', () => {
     rejects(() => decode(u32, hex('8000')), 'varint-overlong')
     rejects(() => decode(u64, hex('ac8200')), 'varint-overlong')
@@ -68,7 +73,9 @@ describe('varints', () => {
     rejects(() => encode(u32, 1.5), 'out-of-range')
     rejects(() => encode(u64, -1n), 'out-of-range')
     rejects(() => encode(u64, 2n ** 64n), 'out-of-range')
-    rejects(() => encode(u64, 5 as unknown as bigint), 'out-of-range')
+    rejects(() => encode(u64, 1.5 as unknown as bigint), 'out-of-range')
+    rejects(() => encode(u64, 2 ** 53 as unknown as bigint), 'out-of-range')
+    rejects(() => encode(u64, '5' as unknown as bigint), 'out-of-range')
   })
 })
 

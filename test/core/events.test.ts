@@ -153,6 +153,8 @@ describe('event validation', () => {
     expect(await rejection(bytes.slice(0, -1))).toBe('malformed')
     expect(await rejection(new Uint8Array([...bytes, 0]))).toBe('malformed')
     expect(await rejection(new Uint8Array(MAX_EVENT_BYTES + 1))).toBe('too-large')
+    const huge = await createEvent({ type: 'dispute', dispute: { ...f.dispute, reason: 'x'.repeat(MAX_EVENT_BYTES) } })
+    expect(await rejection(huge)).toBe('too-large')
     expect((await validateEventBytes('not bytes' as unknown as Uint8Array)).ok).toBe(false)
     expect(await rejection({ eventId: seed(1) } as unknown as Event)).toBe('malformed')
     await fc.assert(

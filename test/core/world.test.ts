@@ -39,6 +39,20 @@ describe('world phrases', () => {
     expect(() => checkWorldPhrase('a--b c')).toThrow(expect.objectContaining({ code: 'empty-word' }))
   })
 
+  it('any string is normalised or refused with WorldPhraseError, nothing else', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (phrase) => {
+        try {
+          const { words } = checkWorldPhrase(phrase)
+          expect(words.length === 3 || words.length === 4).toBe(true)
+        } catch (e) {
+          expect(e).toBeInstanceOf(WorldPhraseError)
+        }
+      }),
+      { numRuns: 500 },
+    )
+  })
+
   it('spellings that normalise alike name the same world', async () => {
     const a = await deriveWorldId('Quiet Harbor Lantern', defaultRuleBundle)
     const b = await deriveWorldId('quiet-harbor-lantern', defaultRuleBundle)
