@@ -64,6 +64,25 @@ function bodyHeader(body: EventBody): { world: Bytes32; epochId: bigint } {
             : body.descriptorPublish
 }
 
+/** The transport key that signed an event's body: its author. */
+export function eventSigner(event: Event): Uint8Array {
+  const body = event.body
+  switch (body.type) {
+    case 'receipt':
+      return body.receipt.proberTransportPubkey
+    case 'attestation':
+      return body.attestation.proberTransportPubkey
+    case 'dispute':
+      return body.dispute.disputerTransportPubkey
+    case 'linkHint':
+      return body.linkHint.signerTransportPubkey
+    case 'ruleEndorsement':
+      return body.ruleEndorsement.signerTransportPubkey
+    case 'descriptorPublish':
+      return body.descriptorPublish.descriptor.providerTransportPubkey
+  }
+}
+
 /** Wrap a signed body in an `Event`: type, world and epoch come from the body, the id is derived. */
 export async function createEvent(body: EventBody): Promise<Event> {
   await blake3Ready()

@@ -1,0 +1,122 @@
+/**
+ * The append-only event log of one world: what a peer stores is only ever
+ * events that passed validation, each in its origin slot (author's replica id
+ * for the event's epoch, author's sequence number). Ingestion is batched so
+ * a store writes one transaction per batch.
+ */
+import { equalBytes, toHex } from './bytes.js'
+import { CanonError, decode } from './canonical.js'
+import type { Ed25519Backend } from './ed25519.js'
+import { TerrainError } from './errors.js'
+import { encodeEvent, eventCodec } from './structs.js'
+import { eventSigner, MAX_EVENT_BYTES, validateEventBytes, type EventRejection } from './events.js'
+import type { EventStore, StoredEntry } from './event-store.js'
+import { blake3Ready } from './hash.js'
+import { deriveReplicaIdSync } from './ids.js'
+import type { LogEntry } from './sync-messages.js'
+import type { Bytes32, Event } from './types.js'
+
+export type IngestRejection = EventRejection | 'wrong-origin' | 'bad-seq' | 'seq-conflict'
+
+export class IngestError extends TerrainError {
+  declare readonly code: IngestRejection
+}
+
+export interface IngestResult {
+  added: StoredEntry[]
+  duplicates: number
+  rejected: IngestError[]
+}
+
+export interface EventLogOptions {
+  /** Accept only events whose epoch lies in this window, if given. */
+  epochs?: () => { min: bigint; max: bigint }
+  ed25519?: Ed25519Backend
+}
+
+/** The replica id an entry must carry: the author's, for the event's epoch. */
+export function originOf(event: Event): Bytes32 {
+  return deriveReplicaIdSync(eventSigner(event), event.world, event.epochId)
+}
+
+export class EventLog {
+  constructor(
+    readonly world: Bytes32,
+    readonly store: EventStore,
+    private readonly options: EventLogOptions = {},
+  ) {}
+
+  /**
+   * Validate and store received entries. Duplicates (already stored) are
+   * counted, not re-validated; every other failure is a typed rejection and
+   * nothing of a rejected entry is stored.
+   */
+  async ingest(entries: readonly LogEntry[]): Promise<IngestResult> {
+    await blake3Ready()
+    const accepted: StoredEntry[] = []
+    const rejected: IngestError[] = []
+    const seen = new Set<string>()
+    let duplicates = 0
+    for (const entry of entries) {
+      if (entry.event.length > MAX_EVENT_BYTES) {
+        rejected.push(new IngestError('too-large', `event of ${entry.event.length} bytes exceeds ${MAX_EVENT_BYTES}`))
+        continue
+      }
+      let event: Event
+      try {
+        event = decode(eventCodec, entry.event)
+      } catch (e) {
+        if (!(e instanceof CanonError)) throw e
+        rejected.push(new IngestError('malformed', e.message))
+        continue
+      }
+      const key = toHex(event.eventId)
+      if (seen.has(key) || (await this.store.has(event.eventId))) {
+        duplicates++
+        continue
+      }
+      const fault = await this.check(entry, event)
+      if (fault) {
+        rejected.push(fault)
+        continue
+      }
+      seen.add(key)
+      accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: event.eventId, event: entry.event })
+    }
+    const added = await this.store.append(accepted)
+    duplicates += accepted.length - added.length
+    return { added, duplicates, rejected }
+  }
+
+  private async check(entry: LogEntry, event: Event): Promise<IngestError | undefined> {
+    const result = await validateEventBytes(entry.event, {
+      world: this.world,
+      ...(this.options.epochs ? { epochs: this.options.epochs() } : {}),
+      ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}),
+    })
+    if (!result.ok) return new IngestError(result.error.code, result.error.message)
+    if (!equalBytes(originOf(event), entry.replicaId)) {
+      return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
+    }
+    if (entry.seq < 1n) return new IngestError('bad-seq', 'sequence numbers start at 1')
+    const holder = await this.store.slot(entry.replicaId, entry.seq)
+    if (holder && !equalBytes(holder, event.eventId)) {
+      return new IngestError('seq-conflict', `origin slot ${entry.seq} already holds another event`)
+    }
+    return undefined
+  }
+
+  /** Append an event this peer authored, in the next slot of its origin; returns the entry to gossip. */
+  async author(event: Event): Promise<LogEntry> {
+    await blake3Ready()
+    const replicaId = originOf(event)
+    const latest = await this.store.entriesAfter(replicaId, 0n, Number.MAX_SAFE_INTEGER)
+    const seq = (latest.at(-1)?.seq ?? 0n) + 1n
+    const entry: LogEntry = { replicaId, seq, event: encodeEvent(event) }
+    const { added, rejected } = await this.ingest([entry])
+    if (added.length !== 1) {
+      throw rejected[0] ?? new IngestError('seq-conflict', 'the event is already in the log')
+    }
+    return entry
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The gossip and delta-sync protocol of one peer, independent of transport:
+ * the simulator drives it over simulated links, the browser and the relay
+ * over libp2p. Every inbound frame is handled without throwing; failures are
+ * counted by reason and charged to the sending peer.
+ */
+import { compareBytes, toHex } from './bytes.js'
+import { CanonError } from './canonical.js'
+import { TerrainError } from './errors.js'
+import { EventLog, type IngestResult } from './event-log.js'
+import { decodeFrame, encodeFrame, FrameError, MAX_FRAME_BYTES } from './frames.js'
+import {
+  decodeLogEntry,
+  decodeSyncBatch,
+  decodeSyncRequest,
+  encodeLogEntry,
+  encodeSyncBatch,
+  encodeSyncRequest,
+  type LogEntry,
+  type SyncRequest,
+} from './sync-messages.js'
+import type { Event, VersionVectorEntry } from './types.js'
+
+/** Sends whole frames to peers; delivery may fail silently (the protocol heals by anti-entropy). */
+export interface FrameTransport {
+  send(peer: string, frame: Uint8Array): void
+}
+
+export interface ReplicaSettings {
+  /** Most entries in one sync batch. */
+  maxBatchEntries: number
+  /** Whether to forward newly stored gossip to neighbours (off where pubsub forwards). */
+  forwardGossip: boolean
+}
+
+export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({ maxBatchEntries: 256, forwardGossip: true })
+
+export class ReplicaSettingsError extends TerrainError {
+  declare readonly code: 'invalid-setting'
+  constructor(
+    readonly field: keyof ReplicaSettings,
+    detail: string,
+  ) {
+    super('invalid-setting', `replica setting ${field}: ${detail}`)
+  }
+}
+
+export function validateReplicaSettings(s: ReplicaSettings): ReplicaSettings {
+  if (!Number.isInteger(s.maxBatchEntries) || s.maxBatchEntries < 1 || s.maxBatchEntries > 4096) {
+    throw new ReplicaSettingsError('maxBatchEntries', 'must be an integer in [1, 4096]')
+  }
+  if (typeof s.forwardGossip !== 'boolean') throw new ReplicaSettingsError('forwardGossip', 'must be a boolean')
+  return s
+}
+
+export interface ReplicaMetrics {
+  framesIn: number
+  framesOut: number
+  bytesIn: number
+  bytesOut: number
+  syncRounds: number
+  eventsAdded: number
+  duplicates: number
+  rejections: Map<string, number>
+}
+
+/** Called with every event this replica stores, with the peer it came from (undefined for its own). */
+export type StoredListener = (event: { eventId: Uint8Array; from: string | undefined }) => void
+
+export class Replica {
+  readonly metrics: ReplicaMetrics = {
+    framesIn: 0,
+    framesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    syncRounds: 0,
+    eventsAdded: 0,
+    duplicates: 0,
+    rejections: new Map(),
+  }
+  /** Rejections charged to each peer; a host disconnects peers whose count keeps growing. */
+  readonly penalties = new Map<string, number>()
+  private readonly settings: ReplicaSettings
+  private readonly listeners: StoredListener[] = []
+
+  constructor(
+    readonly log: EventLog,
+    private readonly transport: FrameTransport,
+    /** Current neighbours, for forwarding gossip. */
+    private readonly neighbours: () => readonly string[],
+    settings: Partial<ReplicaSettings> = {},
+  ) {
+    this.settings = validateReplicaSettings({ ...defaultReplicaSettings, ...settings })
+  }
+
+  onStored(listener: StoredListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** Store an event this peer authored and push it to every neighbour. */
+  async publish(event: Event): Promise<LogEntry> {
+    const entry = await this.log.author(event)
+    this.metrics.eventsAdded++
+    for (const l of this.listeners) l({ eventId: event.eventId, from: undefined })
+    const frame = encodeFrame('gossip', encodeLogEntry(entry))
+    for (const peer of this.neighbours()) this.send(peer, frame)
+    return entry
+  }
+
+  /** Start a pull round with `peer`: send our version vector. */
+  async syncWith(peer: string): Promise<void> {
+    const request: SyncRequest = {
+      world: this.log.world,
+      vector: await this.log.store.versionVector(),
+      maxEntries: this.settings.maxBatchEntries,
+    }
+    this.metrics.syncRounds++
+    this.send(peer, encodeFrame('syncRequest', encodeSyncRequest(request)))
+  }
+
+  /** Handle one inbound frame from `peer`. Never throws for bad input. */
+  async receive(peer: string, bytes: Uint8Array): Promise<void> {
+    this.metrics.framesIn++
+    this.metrics.bytesIn += bytes.length
+    try {
+      const frame = decodeFrame(bytes)
+      if (frame.kind === 'gossip') await this.onGossip(peer, decodeLogEntry(frame.payload))
+      else if (frame.kind === 'syncRequest') await this.onSyncRequest(peer, decodeSyncRequest(frame.payload))
+      else await this.account(peer, await this.log.ingest(decodeSyncBatch(frame.payload).entries))
+    } catch (e) {
+      if (!(e instanceof FrameError || e instanceof CanonError)) throw e
+      this.reject(peer, e.code)
+    }
+  }
+
+  private async onGossip(peer: string, entry: LogEntry): Promise<void> {
+    const result = await this.account(peer, await this.log.ingest([entry]))
+    if (result.added.length === 0 || !this.settings.forwardGossip) return
+    const frame = encodeFrame('gossip', encodeLogEntry(entry))
+    for (const next of this.neighbours()) if (next !== peer) this.send(next, frame)
+  }
+
+  private async onSyncRequest(peer: string, request: SyncRequest): Promise<void> {
+    if (compareBytes(request.world, this.log.world) !== 0) return this.reject(peer, 'wrong-world')
+    const theirs = new Map(request.vector.map((e) => [toHex(e.replicaId), e.counter]))
+    const limit = Math.min(request.maxEntries, this.settings.maxBatchEntries)
+    let batch: LogEntry[] = []
+    let batchBytes = 0
+    const flush = (done: boolean) => {
+      this.send(peer, encodeFrame('syncBatch', encodeSyncBatch({ entries: batch, done })))
+      batch = []
+      batchBytes = 0
+    }
+    for (const mine of await this.log.store.versionVector()) {
+      const after = theirs.get(toHex(mine.replicaId)) ?? 0n
+      if (after >= mine.counter) continue
+      for (const stored of await this.missing(mine, after)) {
+        const size = stored.event.length + 64
+        if (batch.length >= limit || batchBytes + size > MAX_FRAME_BYTES / 2) flush(false)
+        batch.push({ replicaId: stored.replicaId, seq: stored.seq, event: stored.event })
+        batchBytes += size
+      }
+    }
+    flush(true)
+  }
+
+  /** Entries of an origin beyond what the requester holds, up to our contiguous counter. */
+  private async missing(mine: VersionVectorEntry, after: bigint) {
+    const entries = await this.log.store.entriesAfter(mine.replicaId, after, Number(mine.counter - after))
+    return entries.filter((e) => e.seq <= mine.counter)
+  }
+
+  private async account(peer: string, result: IngestResult): Promise<IngestResult> {
+    this.metrics.eventsAdded += result.added.length
+    this.metrics.duplicates += result.duplicates
+    for (const r of result.rejected) this.reject(peer, r.code)
+    for (const added of result.added) for (const l of this.listeners) l({ eventId: added.eventId, from: peer })
+    return result
+  }
+
+  private reject(peer: string, reason: string): void {
+    this.metrics.rejections.set(reason, (this.metrics.rejections.get(reason) ?? 0) + 1)
+    this.penalties.set(peer, (this.penalties.get(peer) ?? 0) + 1)
+  }
+
+  private send(peer: string, frame: Uint8Array): void {
+    this.metrics.framesOut++
+    this.metrics.bytesOut += frame.length
+    this.transport.send(peer, frame)
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The acceptance suite every `EventStore` implementation runs (memory,
+ * IndexedDB, the relay's database): call it from a test file with a factory.
+ */
+import { describe, expect, it } from 'vitest'
+import type { EventStore, StoredEntry } from '../../core/index.js'
+
+const fill = (b: number) => new Uint8Array(32).fill(b)
+const entry = (origin: number, seq: bigint, id: number): StoredEntry => ({
+  replicaId: fill(origin),
+  seq,
+  eventId: fill(id),
+  event: new Uint8Array([origin, Number(seq), id]),
+})
+
+export function eventStoreAcceptance(name: string, create: () => Promise<EventStore>): void {
+  describe(`EventStore acceptance: ${name}`, () => {
+    it('appends, reports membership and counts', async () => {
+      const store = await create()
+      const added = await store.append([entry(1, 1n, 10), entry(1, 2n, 11)])
+      expect(added).toHaveLength(2)
+      expect(await store.has(fill(10))).toBe(true)
+      expect(await store.has(fill(12))).toBe(false)
+      expect(await store.count()).toBe(2)
+    })
+
+    it('skips events already stored and slots already taken, in one batch and across batches', async () => {
+      const store = await create()
+      await store.append([entry(1, 1n, 10)])
+      const added = await store.append([entry(1, 1n, 10), entry(1, 1n, 99), entry(2, 1n, 10), entry(1, 2n, 11), entry(1, 2n, 11)])
+      expect(added.map((e) => e.eventId[0])).toEqual([11])
+      expect(await store.count()).toBe(2)
+      expect(await store.slot(fill(1), 1n)).toEqual(fill(10))
+    })
+
+    it('keeps contiguous counters per origin: a hole stops the counter until filled', async () => {
+      const store = await create()
+      await store.append([entry(2, 1n, 20), entry(2, 3n, 22), entry(1, 1n, 10)])
+      expect(await store.versionVector()).toEqual([
+        { replicaId: fill(1), counter: 1n },
+        { replicaId: fill(2), counter: 1n },
+      ])
+      await store.append([entry(2, 2n, 21)])
+      expect((await store.versionVector())[1]).toEqual({ replicaId: fill(2), counter: 3n })
+    })
+
+    it('lists entries after a seq in order, bounded', async () => {
+      const store = await create()
+      await store.append([entry(1, 3n, 12), entry(1, 1n, 10), entry(1, 2n, 11), entry(1, 4n, 13)])
+      const after = await store.entriesAfter(fill(1), 1n, 2)
+      expect(after.map((e) => e.seq)).toEqual([2n, 3n])
+      expect(after[0]!.event).toEqual(new Uint8Array([1, 2, 11]))
+      expect(await store.entriesAfter(fill(9), 0n, 10)).toEqual([])
+    })
+
+    it('keeps its own copy of the bytes it is given', async () => {
+      const store = await create()
+      const e = entry(1, 1n, 10)
+      await store.append([e])
+      e.event[0] = 0xff
+      expect((await store.entriesAfter(fill(1), 0n, 1))[0]!.event[0]).toBe(1)
+    })
+  })
+}

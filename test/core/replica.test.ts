@@ -1,0 +1,140 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  createEvent,
+  EventLog,
+  encodeEvent,
+  encodeFrame,
+  encodeLogEntry,
+  encodeSyncRequest,
+  MemoryEventStore,
+  originOf,
+  Replica,
+  ReplicaSettingsError,
+  signAttestation,
+  type Event,
+} from '../../core/index.js'
+import { fixture, seed, type Fixture } from './fixtures.js'
+
+let f: Fixture
+beforeAll(async () => {
+  f = await fixture()
+})
+
+/** Two replicas wired back to back with synchronous delivery, recording frames. */
+function pair() {
+  const stores = [new MemoryEventStore(), new MemoryEventStore()]
+  const sent: { to: string; frame: Uint8Array }[] = []
+  const replicas: Replica[] = []
+  for (const [i, name] of ['a', 'b'].entries()) {
+    const other = i === 0 ? 'b' : 'a'
+    replicas.push(
+      new Replica(new EventLog(f.world.id, stores[i]!), { send: (to, frame) => sent.push({ to, frame }) }, () => [other]),
+    )
+    void name
+  }
+  const deliver = async () => {
+    while (sent.length) {
+      const { to, frame } = sent.shift()!
+      await replicas[to === 'a' ? 0 : 1]!.receive(to === 'a' ? 'b' : 'a', frame)
+    }
+  }
+  return { replicas, stores, deliver }
+}
+
+async function attestations(count: number): Promise<Event[]> {
+  const events: Event[] = []
+  for (let i = 0; i < count; i++) {
+    const attestation = await signAttestation({ ...f.attestation, challengeId: seed(i), targetFah: undefined }, f.prober)
+    events.push(await createEvent({ type: 'attestation', attestation }))
+  }
+  return events
+}
+
+describe('event log', () => {
+  it('assigns authored events consecutive slots of the author’s origin', async () => {
+    const log = new EventLog(f.world.id, new MemoryEventStore())
+    const [e1, e2] = await attestations(2)
+    expect((await log.author(e1!)).seq).toBe(1n)
+    expect((await log.author(e2!)).seq).toBe(2n)
+    await expect(log.author(e1!)).rejects.toMatchObject({ code: 'seq-conflict' })
+  })
+
+  it('rejects a wrong origin, seq 0 and a taken slot, and stores none of them', async () => {
+    const store = new MemoryEventStore()
+    const log = new EventLog(f.world.id, store)
+    const [e1, e2] = await attestations(2)
+    const origin = originOf(e1!)
+    const result = await log.ingest([
+      { replicaId: seed(1), seq: 1n, event: encodeEvent(e1!) },
+      { replicaId: origin, seq: 0n, event: encodeEvent(e1!) },
+    ])
+    expect(result.rejected.map((r) => r.code)).toEqual(['wrong-origin', 'bad-seq'])
+    await log.ingest([{ replicaId: origin, seq: 1n, event: encodeEvent(e1!) }])
+    const conflict = await log.ingest([{ replicaId: origin, seq: 1n, event: encodeEvent(e2!) }])
+    expect(conflict.rejected.map((r) => r.code)).toEqual(['seq-conflict'])
+    expect(await store.count()).toBe(1)
+  })
+})
+
+describe('replica', () => {
+  it('pushes a published event to its neighbour (gossip)', async () => {
+    const { replicas, stores, deliver } = pair()
+    const [event] = await attestations(1)
+    await replicas[0]!.publish(event!)
+    await deliver()
+    expect(await stores[1]!.has(event!.eventId)).toBe(true)
+  })
+
+  it('pulls what it missed in bounded batches (delta sync), with no duplicates', async () => {
+    const { replicas, stores, deliver } = pair()
+    const events = await attestations(7)
+    const lone = new Replica(new EventLog(f.world.id, stores[0]!), { send: () => {} }, () => [], { maxBatchEntries: 3 })
+    for (const e of events) await lone.publish(e)
+    await replicas[1]!.syncWith('a')
+    await deliver()
+    expect(await stores[1]!.count()).toBe(7)
+    expect(replicas[1]!.metrics.duplicates).toBe(0)
+    await replicas[1]!.syncWith('a')
+    await deliver()
+    expect(replicas[1]!.metrics.eventsAdded).toBe(7)
+    expect((await stores[1]!.versionVector())[0]!.counter).toBe(7n)
+  })
+
+  it('answers a request with at most the requested batch size per frame', async () => {
+    const { replicas, stores } = pair()
+    const events = await attestations(5)
+    const log = new EventLog(f.world.id, stores[0]!)
+    for (const e of events) await log.author(e)
+    const frames: Uint8Array[] = []
+    const server = new Replica(log, { send: (_, frame) => frames.push(frame) }, () => [])
+    await server.receive('b', encodeFrame('syncRequest', encodeSyncRequest({ world: f.world.id, vector: [], maxEntries: 2 })))
+    expect(frames).toHaveLength(3)
+    void replicas
+  })
+
+  it('survives malformed, oversized, unknown-version and hostile frames, charging the sender, and keeps serving', async () => {
+    const { replicas, stores, deliver } = pair()
+    const b = replicas[1]!
+    const bad = [
+      new Uint8Array([5, 1, 1, 0, 0, 0]), // gossip frame with a truncated entry
+      new Uint8Array([3, 9, 1, 0]), // unknown version
+      new Uint8Array([0xff, 0xff, 0x7f]), // declares 2 MiB
+      encodeFrame('syncRequest', encodeSyncRequest({ world: seed(0x42), vector: [], maxEntries: 5 })),
+      encodeFrame('gossip', encodeLogEntry({ replicaId: seed(1), seq: 1n, event: new Uint8Array(20_000) })),
+    ]
+    for (let i = 0; i < 200; i++) for (const frame of bad) await b.receive('mallory', frame)
+    expect(b.penalties.get('mallory')).toBe(1000)
+    expect([...b.metrics.rejections.keys()].sort()).toEqual(['frame-too-large', 'too-large', 'truncated', 'unknown-version', 'wrong-world'])
+    const [event] = await attestations(1)
+    await replicas[0]!.publish(event!)
+    await deliver()
+    expect(await stores[1]!.has(event!.eventId)).toBe(true)
+    expect(b.penalties.get('a')).toBeUndefined()
+  })
+
+  it('validates its settings', () => {
+    expect(() => new Replica(new EventLog(f.world.id, new MemoryEventStore()), { send: () => {} }, () => [], { maxBatchEntries: 0 })).toThrow(
+      ReplicaSettingsError,
+    )
+  })
+})
