@@ -21,14 +21,17 @@ const logEntry = fc.record({
   seq: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
   event: fc.uint8Array({ maxLength: 64 }),
 })
+const vectorEntry = fc.record({
+  replicaId: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  counter: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+})
+type VectorEntry = typeof vectorEntry extends fc.Arbitrary<infer T> ? T : never
+const byReplica = (a: VectorEntry, b: VectorEntry) => compareBytes(a.replicaId, b.replicaId)
 const syncRequest = fc.record({
   world: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   vector: fc
-    .uniqueArray(fc.record({ replicaId: fc.uint8Array({ minLength: 32, maxLength: 32 }), counter: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }), {
-      maxLength: 5,
-      compare: (a, b) => compareBytes(a.replicaId, b.replicaId) === 0,
-    })
-    .map((v) => v.sort((a, b) => compareBytes(a.replicaId, b.replicaId))),
+    .uniqueArray(vectorEntry, { maxLength: 5, comparator: (a: VectorEntry, b: VectorEntry) => byReplica(a, b) === 0 })
+    .map((v) => v.sort(byReplica)),
   maxEntries: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
 })
 const syncBatch = fc.record({ entries: fc.array(logEntry, { maxLength: 4 }), done: fc.boolean() })
