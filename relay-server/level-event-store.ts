@@ -1,0 +1,135 @@
+/**
+ * The relay's durable `EventStore` on LevelDB (classic-level). An append
+ * resolves after its batch is written to LevelDB's log, so an acknowledged
+ * event survives the process being killed (`fsync: true` also survives a
+ * machine crash, at a cost). Appends are serialised, so the slot and
+ * duplicate checks of one batch never race another's.
+ *
+ * Keys (binary): `e|eventId` → `replicaId | seq (u64 BE) | event`;
+ * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE).
+ */
+import { ClassicLevel } from 'classic-level'
+import { compareBytes, concatBytes, toHex, type Bytes32, type EventStore, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+
+const E = 0x65 // 'e'
+const S = 0x73 // 's'
+const C = 0x63 // 'c'
+const COUNT_KEY = new Uint8Array([0x6e]) // 'n'
+
+function u64be(n: bigint): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, n)
+  return out
+}
+const readU64be = (b: Uint8Array, at = 0): bigint => new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(at)
+
+/** classic-level hands out Buffers; the store's contract is plain Uint8Arrays. */
+const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b)
+
+const eventKey = (id: Bytes32) => concatBytes(new Uint8Array([E]), id)
+const slotKey = (replicaId: Bytes32, seq: bigint) => concatBytes(new Uint8Array([S]), replicaId, u64be(seq))
+const counterKey = (replicaId: Bytes32) => concatBytes(new Uint8Array([C]), replicaId)
+
+export interface LevelEventStoreOptions {
+  /** fsync every batch (survives power loss, not only process death). */
+  fsync?: boolean
+}
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>
+
+export class LevelEventStore implements EventStore {
+  private queue: Promise<unknown> = Promise.resolve()
+
+  private constructor(
+    private readonly db: Db,
+    private readonly fsync: boolean,
+  ) {}
+
+  static async open(path: string, options: LevelEventStoreOptions = {}): Promise<LevelEventStore> {
+    const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    return new LevelEventStore(db, options.fsync ?? false)
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+
+  append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
+    const run = this.queue.then(() => this.appendNow(entries))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async appendNow(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
+    if (entries.length === 0) return []
+    const existing = await this.db.getMany(entries.flatMap((e) => [eventKey(e.eventId), slotKey(e.replicaId, e.seq)]))
+    const taken = new Set<string>()
+    const added: StoredEntry[] = []
+    const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = []
+    entries.forEach((e, i) => {
+      const id = toHex(e.eventId)
+      const slot = `${toHex(e.replicaId)}:${e.seq}`
+      if (existing[2 * i] !== undefined || existing[2 * i + 1] !== undefined || taken.has(id) || taken.has(slot)) return
+      taken.add(id).add(slot)
+      const copy = { ...e, event: e.event.slice() }
+      added.push(copy)
+      ops.push({ type: 'put', key: eventKey(e.eventId), value: concatBytes(e.replicaId, u64be(e.seq), e.event) })
+      ops.push({ type: 'put', key: slotKey(e.replicaId, e.seq), value: e.eventId })
+    })
+    if (added.length === 0) return []
+    const origins = new Map(added.map((e) => [toHex(e.replicaId), e.replicaId]))
+    for (const replicaId of origins.values()) {
+      const stored = await this.db.get(counterKey(replicaId))
+      let counter = stored ? readU64be(stored) : 0n
+      const has = async (seq: bigint) =>
+        taken.has(`${toHex(replicaId)}:${seq}`) || (await this.db.get(slotKey(replicaId, seq))) !== undefined
+      while (await has(counter + 1n)) counter++
+      ops.push({ type: 'put', key: counterKey(replicaId), value: u64be(counter) })
+    }
+    ops.push({ type: 'put', key: COUNT_KEY, value: u64be(BigInt((await this.count()) + added.length)) })
+    await this.db.batch(ops, { sync: this.fsync })
+    return added
+  }
+
+  async has(eventId: Bytes32): Promise<boolean> {
+    return (await this.db.get(eventKey(eventId))) !== undefined
+  }
+
+  async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {
+    const id = await this.db.get(slotKey(replicaId, seq))
+    return id === undefined ? undefined : plain(id)
+  }
+
+  async versionVector(): Promise<VersionVectorEntry[]> {
+    const out: VersionVectorEntry[] = []
+    for await (const [key, value] of this.db.iterator({ gt: new Uint8Array([C]), lt: new Uint8Array([C + 1]) })) {
+      const counter = readU64be(value)
+      if (counter > 0n) out.push({ replicaId: plain(key.subarray(1)), counter })
+    }
+    return out.sort((a, b) => compareBytes(a.replicaId, b.replicaId))
+  }
+
+  async entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]> {
+    if (limit <= 0) return []
+    const ids: Uint8Array[] = []
+    const range = {
+      gt: slotKey(replicaId, after),
+      lt: concatBytes(new Uint8Array([S]), replicaId, new Uint8Array(8).fill(0xff)),
+      limit,
+    }
+    for await (const value of this.db.values(range)) ids.push(value)
+    const values = await this.db.getMany(ids.map(eventKey))
+    return values.map((v, i) => ({
+      replicaId: plain(v!.subarray(0, 32)),
+      seq: readU64be(v!, 32),
+      eventId: plain(ids[i]!),
+      event: plain(v!.subarray(40)),
+    }))
+  }
+
+  async count(): Promise<number> {
+    const stored = await this.db.get(COUNT_KEY)
+    return stored ? Number(readU64be(stored)) : 0
+  }
+}

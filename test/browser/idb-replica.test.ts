@@ -1,0 +1,66 @@
+/** The real sync code storing into real IndexedDB: a fresh browser replica pulls a log, and keeps it across a reopen. */
+import { describe, expect, it } from 'vitest'
+import {
+  createEvent,
+  createSigner,
+  createWorld,
+  EventLog,
+  MemoryEventStore,
+  Replica,
+  signAttestation,
+  type Event,
+} from '../../core/index.js'
+import { IndexedDbEventStore } from '../../workers/idb-event-store.js'
+
+async function events(count: number): Promise<Event[]> {
+  const world = await createWorld('quiet harbor lantern')
+  const signer = await createSigner(new Uint8Array(32).fill(3))
+  const out: Event[] = []
+  for (let i = 0; i < count; i++) {
+    const challengeId = new Uint8Array(32)
+    new DataView(challengeId.buffer).setUint32(0, i)
+    const attestation = await signAttestation(
+      {
+        world: world.id,
+        epochId: 1n,
+        challengeId,
+        targetRef: new Uint8Array(32).fill(7),
+        targetFah: undefined,
+        metrics: { successRate: 0.5, refusalConsistency: 1, toolFidelity: 1, latencyP50Ms: 1, latencyP95Ms: 2, robustnessScore: 1, driftIndicator: 0, freshness: 'none' },
+        evidenceCommitment: new Uint8Array(32),
+        freshnessAnchor: undefined,
+      },
+      signer,
+    )
+    out.push(await createEvent({ type: 'attestation', attestation }))
+  }
+  return out
+}
+
+describe('replica over IndexedDB', () => {
+  it('pulls 300 events from a peer in batches and still has them after reopening the database', async () => {
+    const world = await createWorld('quiet harbor lantern')
+    const name = `terrain-replica-${Date.now()}`
+    const source = new EventLog(world.id, new MemoryEventStore())
+    for (const e of await events(300)) await source.author(e)
+
+    const idb = await IndexedDbEventStore.open(name)
+    const queue: { to: string; frame: Uint8Array }[] = []
+    const transport = (from: string) => ({ send: (to: string, frame: Uint8Array) => queue.push({ to, frame: frame.slice() }), from })
+    const server = new Replica(source, transport('server'), () => [])
+    const client = new Replica(new EventLog(world.id, idb), transport('client'), () => [], { maxBatchEntries: 64 })
+    await client.syncWith('server')
+    while (queue.length) {
+      const { to, frame } = queue.shift()!
+      await (to === 'server' ? server.receive('client', frame) : client.receive('server', frame))
+    }
+    expect(await idb.count()).toBe(300)
+    expect(client.metrics.rejections.size).toBe(0)
+    idb.close()
+
+    const reopened = await IndexedDbEventStore.open(name)
+    expect(await reopened.count()).toBe(300)
+    expect((await reopened.versionVector())[0]!.counter).toBe(300n)
+    reopened.close()
+  })
+})
