@@ -10,10 +10,14 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import { compareBytes, concatBytes, type Bytes32, type EventStore, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
+/** IndexedDB keys must be views of a plain ArrayBuffer; every array here is (none is shared memory). */
+type Key = Uint8Array<ArrayBuffer>
+const key = (bytes: Uint8Array): Key => bytes as Key
+
 interface EventDb extends DBSchema {
-  events: { key: Uint8Array; value: StoredEntry }
-  slots: { key: Uint8Array; value: Uint8Array }
-  counters: { key: Uint8Array; value: bigint }
+  events: { key: Key; value: StoredEntry }
+  slots: { key: Key; value: Uint8Array }
+  counters: { key: Key; value: bigint }
 }
 
 const SCHEMA_VERSION = 1
@@ -23,7 +27,7 @@ function u64be(n: bigint): Uint8Array {
   new DataView(out.buffer).setBigUint64(0, n)
   return out
 }
-const slotKey = (replicaId: Bytes32, seq: bigint) => concatBytes(replicaId, u64be(seq))
+const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, u64be(seq)))
 
 export class IndexedDbEventStore implements EventStore {
   private constructor(private readonly db: IDBPDatabase<EventDb>) {}
@@ -50,7 +54,7 @@ export class IndexedDbEventStore implements EventStore {
     const events = tx.objectStore('events')
     const slots = tx.objectStore('slots')
     const counters = tx.objectStore('counters')
-    const existing = await Promise.all(entries.map((e) => Promise.all([events.getKey(e.eventId), slots.getKey(slotKey(e.replicaId, e.seq))])))
+    const existing = await Promise.all(entries.map((e) => Promise.all([events.getKey(key(e.eventId)), slots.getKey(slotKey(e.replicaId, e.seq))])))
     const taken = new Set<string>()
     const added: StoredEntry[] = []
     entries.forEach((e, i) => {
@@ -61,15 +65,15 @@ export class IndexedDbEventStore implements EventStore {
       taken.add(id).add(at)
       const copy: StoredEntry = { replicaId: e.replicaId.slice(), seq: e.seq, eventId: e.eventId.slice(), event: e.event.slice() }
       added.push(copy)
-      void events.put(copy, copy.eventId)
+      void events.put(copy, key(copy.eventId))
       void slots.put(copy.eventId, slotKey(copy.replicaId, copy.seq))
     })
     const origins = new Map(added.map((e) => [e.replicaId.join(), e.replicaId]))
     await Promise.all(
       [...origins.values()].map(async (replicaId) => {
-        let counter = (await counters.get(replicaId)) ?? 0n
+        let counter = (await counters.get(key(replicaId))) ?? 0n
         while ((await slots.getKey(slotKey(replicaId, counter + 1n))) !== undefined) counter++
-        await counters.put(counter, replicaId)
+        await counters.put(counter, key(replicaId))
       }),
     )
     await tx.done
@@ -77,7 +81,7 @@ export class IndexedDbEventStore implements EventStore {
   }
 
   async has(eventId: Bytes32): Promise<boolean> {
-    return (await this.db.getKey('events', eventId)) !== undefined
+    return (await this.db.getKey('events', key(eventId))) !== undefined
   }
 
   async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {
@@ -96,10 +100,10 @@ export class IndexedDbEventStore implements EventStore {
   async entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]> {
     if (limit <= 0) return []
     const tx = this.db.transaction(['slots', 'events'])
-    const range = IDBKeyRange.bound(slotKey(replicaId, after), concatBytes(replicaId, new Uint8Array(8).fill(0xff)), true, false)
+    const range = IDBKeyRange.bound(slotKey(replicaId, after), key(concatBytes(replicaId, new Uint8Array(8).fill(0xff))), true, false)
     const ids = await tx.objectStore('slots').getAll(range, Math.min(limit, 2 ** 32 - 1))
     const events = tx.objectStore('events')
-    return (await Promise.all(ids.map((id) => events.get(id)))).filter((e): e is StoredEntry => e !== undefined)
+    return (await Promise.all(ids.map((id) => events.get(key(id))))).filter((e): e is StoredEntry => e !== undefined)
   }
 
   async count(): Promise<number> {
