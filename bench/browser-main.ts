@@ -1,13 +1,25 @@
-/** Bench page: hands the suites to a dedicated worker and exposes the results to the runner. */
+/** Bench page: hands the suites to a dedicated worker and exposes them to the runner. */
 import * as Comlink from 'comlink'
 import type { BenchWorkerApi } from './bench-worker.js'
+import type { SuiteResult } from './event-suite.js'
+import type { SyncFigures } from './sync-suite.js'
 
 const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), { type: 'module' })
 const bench = Comlink.wrap<BenchWorkerApi>(worker)
 
+export interface BenchPageApi {
+  eventSuite(rounds: number, minMs: number): Promise<SuiteResult>
+  /** Progress goes to the console, which the runner relays (it cannot pass callbacks into the page). */
+  syncSuite(events: number): Promise<SyncFigures>
+}
+
 declare global {
   interface Window {
-    terrainBench: typeof bench
+    terrainBench: BenchPageApi
   }
 }
-window.terrainBench = bench
+
+window.terrainBench = {
+  eventSuite: (rounds, minMs) => bench.eventSuite(rounds, minMs),
+  syncSuite: (events) => bench.syncSuite(events, Comlink.proxy((text: string) => console.log(`progress: ${text}`))),
+}

@@ -53,42 +53,46 @@ export class EventLog {
    */
   async ingest(entries: readonly LogEntry[]): Promise<IngestResult> {
     await blake3Ready()
-    const accepted: StoredEntry[] = []
     const rejected: IngestError[] = []
-    const seen = new Set<string>()
-    let duplicates = 0
+    const decoded: { entry: LogEntry; event: Event }[] = []
     for (const entry of entries) {
       if (entry.event.length > MAX_EVENT_BYTES) {
         rejected.push(new IngestError('too-large', `event of ${entry.event.length} bytes exceeds ${MAX_EVENT_BYTES}`))
         continue
       }
-      let event: Event
       try {
-        event = decode(eventCodec, entry.event)
+        decoded.push({ entry, event: decode(eventCodec, entry.event) })
       } catch (e) {
         if (!(e instanceof CanonError)) throw e
         rejected.push(new IngestError('malformed', e.message))
-        continue
       }
-      const key = toHex(event.eventId)
-      if (seen.has(key) || (await this.store.has(event.eventId))) {
-        duplicates++
-        continue
-      }
-      const fault = await this.check(entry, event)
-      if (fault) {
-        rejected.push(fault)
-        continue
-      }
-      seen.add(key)
-      accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: event.eventId, event: entry.event })
     }
+    // One store read for the whole batch: what is already stored, and who holds each slot.
+    const found = await this.store.lookup(
+      decoded.map(({ entry, event }) => ({ eventId: event.eventId, replicaId: entry.replicaId, seq: entry.seq })),
+    )
+    const fresh = decoded.flatMap(({ entry, event }, i) => (found[i]!.stored ? [] : [{ entry, event, slotHolder: found[i]!.slotHolder }]))
+    let duplicates = decoded.length - fresh.length
+    // Signatures of a batch are checked concurrently: WebCrypto runs them off the calling thread.
+    const faults = await Promise.all(fresh.map(({ entry, event, slotHolder }) => this.check(entry, event, slotHolder)))
+    const accepted: StoredEntry[] = []
+    const seen = new Set<string>()
+    fresh.forEach(({ entry, event }, i) => {
+      const fault = faults[i]
+      const key = toHex(event.eventId)
+      if (fault) rejected.push(fault)
+      else if (seen.has(key)) duplicates++
+      else {
+        seen.add(key)
+        accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: event.eventId, event: entry.event })
+      }
+    })
     const added = await this.store.append(accepted)
     duplicates += accepted.length - added.length
     return { added, duplicates, rejected }
   }
 
-  private async check(entry: LogEntry, event: Event): Promise<IngestError | undefined> {
+  private async check(entry: LogEntry, event: Event, slotHolder: Bytes32 | undefined): Promise<IngestError | undefined> {
     const result = await validateEventBytes(entry.event, {
       world: this.world,
       ...(this.options.epochs ? { epochs: this.options.epochs() } : {}),
@@ -99,8 +103,7 @@ export class EventLog {
       return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
     }
     if (entry.seq < 1n) return new IngestError('bad-seq', 'sequence numbers start at 1')
-    const holder = await this.store.slot(entry.replicaId, entry.seq)
-    if (holder && !equalBytes(holder, event.eventId)) {
+    if (slotHolder && !equalBytes(slotHolder, event.eventId)) {
       return new IngestError('seq-conflict', `origin slot ${entry.seq} already holds another event`)
     }
     return undefined

@@ -15,6 +15,17 @@ export interface StoredEntry {
   event: Uint8Array
 }
 
+export interface SlotProbe {
+  eventId: Bytes32
+  replicaId: Bytes32
+  seq: bigint
+}
+
+export interface SlotLookup {
+  stored: boolean
+  slotHolder: Bytes32 | undefined
+}
+
 export interface EventStore {
   /**
    * Append in one atomic batch. Entries whose event is already stored, or
@@ -23,6 +34,11 @@ export interface EventStore {
    */
   append(entries: readonly StoredEntry[]): Promise<StoredEntry[]>
   has(eventId: Bytes32): Promise<boolean>
+  /**
+   * For each probe, in one read: whether its event is stored and which event
+   * holds its origin slot. Lets a batch be checked with one round trip.
+   */
+  lookup(probes: readonly SlotProbe[]): Promise<SlotLookup[]>
   /** The event id in an origin slot, if any. */
   slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined>
   /** Per origin, the highest seq such that every slot 1..seq is filled; sorted by replica id. */
@@ -65,6 +81,12 @@ export class MemoryEventStore implements EventStore {
 
   async has(eventId: Bytes32): Promise<boolean> {
     return this.byId.has(toHex(eventId))
+  }
+
+  async lookup(probes: readonly SlotProbe[]): Promise<SlotLookup[]> {
+    return Promise.all(
+      probes.map(async (p) => ({ stored: await this.has(p.eventId), slotHolder: await this.slot(p.replicaId, p.seq) })),
+    )
   }
 
   async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {

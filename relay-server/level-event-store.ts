@@ -9,7 +9,7 @@
  * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE).
  */
 import { ClassicLevel } from 'classic-level'
-import { compareBytes, concatBytes, toHex, type Bytes32, type EventStore, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { compareBytes, concatBytes, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
 const E = 0x65 // 'e'
 const S = 0x73 // 's'
@@ -94,6 +94,15 @@ export class LevelEventStore implements EventStore {
 
   async has(eventId: Bytes32): Promise<boolean> {
     return (await this.db.get(eventKey(eventId))) !== undefined
+  }
+
+  async lookup(probes: readonly SlotProbe[]): Promise<SlotLookup[]> {
+    if (probes.length === 0) return []
+    const found = await this.db.getMany(probes.flatMap((p) => [eventKey(p.eventId), slotKey(p.replicaId, p.seq)]))
+    return probes.map((_, i) => {
+      const holder = found[2 * i + 1]
+      return { stored: found[2 * i] !== undefined, slotHolder: holder === undefined ? undefined : plain(holder) }
+    })
   }
 
   async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {

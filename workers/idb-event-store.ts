@@ -8,7 +8,7 @@
  * `counters` (replicaId → contiguous counter).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { compareBytes, concatBytes, type Bytes32, type EventStore, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { compareBytes, concatBytes, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
 /** IndexedDB keys must be views of a plain ArrayBuffer; every array here is (none is shared memory). */
 type Key = Uint8Array<ArrayBuffer>
@@ -72,7 +72,13 @@ export class IndexedDbEventStore implements EventStore {
     await Promise.all(
       [...origins.values()].map(async (replicaId) => {
         let counter = (await counters.get(key(replicaId))) ?? 0n
-        while ((await slots.getKey(slotKey(replicaId, counter + 1n))) !== undefined) counter++
+        // Slots filled by this batch are known without a read; only gaps beyond them are looked up.
+        const origin = replicaId.join()
+        for (;;) {
+          if (taken.has(`s${origin}:${counter + 1n}`)) counter++
+          else if ((await slots.getKey(slotKey(replicaId, counter + 1n))) !== undefined) counter++
+          else break
+        }
         await counters.put(counter, key(replicaId))
       }),
     )
@@ -82,6 +88,19 @@ export class IndexedDbEventStore implements EventStore {
 
   async has(eventId: Bytes32): Promise<boolean> {
     return (await this.db.getKey('events', key(eventId))) !== undefined
+  }
+
+  async lookup(probes: readonly SlotProbe[]): Promise<SlotLookup[]> {
+    if (probes.length === 0) return []
+    const tx = this.db.transaction(['events', 'slots'])
+    const events = tx.objectStore('events')
+    const slots = tx.objectStore('slots')
+    return Promise.all(
+      probes.map(async (p) => {
+        const [stored, slotHolder] = await Promise.all([events.getKey(key(p.eventId)), slots.get(slotKey(p.replicaId, p.seq))])
+        return { stored: stored !== undefined, slotHolder }
+      }),
+    )
   }
 
   async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {

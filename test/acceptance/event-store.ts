@@ -33,6 +33,22 @@ export function eventStoreAcceptance(name: string, create: () => Promise<EventSt
       expect(await store.slot(fill(1), 1n)).toEqual(fill(10))
     })
 
+    it('looks up a batch of slots and events in one call', async () => {
+      const store = await create()
+      await store.append([entry(1, 1n, 10)])
+      const found = await store.lookup([
+        { eventId: fill(10), replicaId: fill(1), seq: 1n },
+        { eventId: fill(11), replicaId: fill(1), seq: 1n },
+        { eventId: fill(12), replicaId: fill(1), seq: 2n },
+      ])
+      expect(found).toEqual([
+        { stored: true, slotHolder: fill(10) },
+        { stored: false, slotHolder: fill(10) },
+        { stored: false, slotHolder: undefined },
+      ])
+      expect(await store.lookup([])).toEqual([])
+    })
+
     it('keeps contiguous counters per origin: a hole stops the counter until filled', async () => {
       const store = await create()
       await store.append([entry(2, 1n, 20), entry(2, 3n, 22), entry(1, 1n, 10)])

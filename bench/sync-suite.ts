@@ -1,0 +1,110 @@
+/**
+ * Delta sync into a fresh browser peer's IndexedDB log, beside the two rates
+ * that bound it, measured in the same run: raw validation of the same events
+ * and raw batched IndexedDB writes. Runs in a Chromium dedicated worker. The
+ * network is left out (the source replica is in the same worker) so the
+ * figure isolates the pipeline: frames, decoding, validation, storage.
+ */
+import {
+  createEvent,
+  createSigner,
+  createWorld,
+  EventLog,
+  MemoryEventStore,
+  Replica,
+  signAttestation,
+  validateEventBytes,
+  type StoredEntry,
+} from '../core/index.js'
+import { openDB } from 'idb'
+import { IndexedDbEventStore } from '../workers/idb-event-store.js'
+
+export interface SyncFigures {
+  events: number
+  generateSeconds: number
+  validationPerSecond: number
+  idbWritePerSecond: number
+  syncSeconds: number
+  syncPerSecond: number
+  /** Sync rate over the slower of validation and IndexedDB writes. */
+  ratioToBound: number
+}
+
+const BATCH = 256
+
+export async function runSyncSuite(events: number, progress: (text: string) => void = () => {}): Promise<SyncFigures> {
+  const world = await createWorld('quiet harbor lantern')
+  const source = new MemoryEventStore()
+  const sourceLog = new EventLog(world.id, source)
+  const signers = await Promise.all([1, 2, 3, 4].map((b) => createSigner(new Uint8Array(32).fill(b))))
+  const t0 = performance.now()
+  for (let i = 0; i < events; i++) {
+    const challengeId = new Uint8Array(32)
+    new DataView(challengeId.buffer).setUint32(0, i)
+    const attestation = await signAttestation(
+      {
+        world: world.id,
+        epochId: BigInt(1 + (i % 3)),
+        challengeId,
+        targetRef: new Uint8Array(32).fill(i % 251),
+        targetFah: undefined,
+        metrics: { successRate: (i % 100) / 100, refusalConsistency: 1, toolFidelity: 0.9, latencyP50Ms: 120, latencyP95Ms: 480, robustnessScore: 0.8, driftIndicator: 0.01, freshness: 'weak' },
+        evidenceCommitment: new Uint8Array(32).fill(9),
+        freshnessAnchor: undefined,
+      },
+      signers[i % signers.length]!,
+    )
+    await sourceLog.author(await createEvent({ type: 'attestation', attestation }))
+    if (i % 10_000 === 9_999) progress(`generated ${i + 1} signed events`)
+  }
+  const generateSeconds = (performance.now() - t0) / 1000
+  const all: StoredEntry[] = []
+  for (const origin of await source.versionVector()) all.push(...(await source.entriesAfter(origin.replicaId, 0n, events)))
+
+  const t1 = performance.now()
+  for (const entry of all) {
+    const result = await validateEventBytes(entry.event, { world: world.id })
+    if (!result.ok) throw result.error
+  }
+  const validationPerSecond = all.length / ((performance.now() - t1) / 1000)
+  progress('measured raw validation')
+
+  // Raw: the same records put into one object store, a transaction per batch, no reads.
+  const raw = await openDB(`bench-raw-${Date.now()}`, 1, { upgrade: (db) => void db.createObjectStore('events') })
+  const t2 = performance.now()
+  for (let i = 0; i < all.length; i += BATCH) {
+    const tx = raw.transaction('events', 'readwrite')
+    for (const entry of all.slice(i, i + BATCH)) void tx.store.put(entry, entry.eventId as Uint8Array<ArrayBuffer>)
+    await tx.done
+  }
+  const idbWritePerSecond = all.length / ((performance.now() - t2) / 1000)
+  raw.close()
+  progress('measured raw IndexedDB batched writes')
+
+  const fresh = await IndexedDbEventStore.open(`bench-sync-${Date.now()}`)
+  const queue: { to: string; frame: Uint8Array }[] = []
+  const server = new Replica(sourceLog, { send: (to, frame) => queue.push({ to, frame }) }, () => [])
+  const client = new Replica(new EventLog(world.id, fresh), { send: (to, frame) => queue.push({ to, frame }) }, () => [], {
+    maxBatchEntries: BATCH,
+  })
+  const t3 = performance.now()
+  await client.syncWith('server')
+  while (queue.length) {
+    const { to, frame } = queue.shift()!
+    await (to === 'server' ? server.receive('client', frame) : client.receive('server', frame))
+  }
+  const syncSeconds = (performance.now() - t3) / 1000
+  const stored = await fresh.count()
+  fresh.close()
+  if (stored !== events) throw new Error(`sync stored ${stored} of ${events} events`)
+  const syncPerSecond = events / syncSeconds
+  return {
+    events,
+    generateSeconds,
+    validationPerSecond,
+    idbWritePerSecond,
+    syncSeconds,
+    syncPerSecond,
+    ratioToBound: syncPerSecond / Math.min(validationPerSecond, idbWritePerSecond),
+  }
+}
