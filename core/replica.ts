@@ -64,6 +64,9 @@ export interface ReplicaMetrics {
   rejections: Map<string, number>
 }
 
+/** Pubsub verdict: `accept` (new and valid: forward), `ignore` (known), `reject` (bad: penalise the sender). */
+export type GossipVerdict = { verdict: 'accept' } | { verdict: 'ignore' } | { verdict: 'reject'; reason: string }
+
 /** Called with every event this replica stores, with the peer it came from (undefined for its own). */
 export type StoredListener = (event: { eventId: Uint8Array; from: string | undefined }) => void
 
@@ -131,6 +134,33 @@ export class Replica {
       if (!(e instanceof FrameError || e instanceof CanonError)) throw e
       this.reject(peer, e.code)
     }
+  }
+
+  /**
+   * The verdict on one pushed message, for pubsub validators (which forward
+   * on `accept`): the event is ingested and accounted like any other frame.
+   */
+  async ingestGossip(peer: string, data: Uint8Array): Promise<GossipVerdict> {
+    this.metrics.framesIn++
+    this.metrics.bytesIn += data.length
+    let entry: LogEntry
+    try {
+      const frame = decodeFrame(data)
+      if (frame.kind !== 'gossip') return this.verdictReject(peer, 'unexpected-kind')
+      entry = decodeLogEntry(frame.payload)
+    } catch (e) {
+      if (!(e instanceof FrameError || e instanceof CanonError)) throw e
+      return this.verdictReject(peer, e.code)
+    }
+    const result = await this.account(peer, await this.log.ingest([entry]))
+    if (result.added.length > 0) return { verdict: 'accept' }
+    if (result.rejected.length > 0) return { verdict: 'reject', reason: result.rejected[0]!.code }
+    return { verdict: 'ignore' }
+  }
+
+  private verdictReject(peer: string, reason: string): GossipVerdict {
+    this.reject(peer, reason)
+    return { verdict: 'reject', reason }
   }
 
   private async onGossip(peer: string, entry: LogEntry): Promise<void> {

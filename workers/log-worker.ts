@@ -1,0 +1,123 @@
+/**
+ * The event-log worker: the peer's replica of the world's log in IndexedDB,
+ * the gossip and delta-sync protocol, and the peer's signing key. The page
+ * owns the network (browsers offer WebRTC only there) and moves frames in
+ * and out through this API.
+ */
+import * as Comlink from 'comlink'
+import {
+  createEvent,
+  createSigner,
+  createWorld,
+  EventLog,
+  Replica,
+  signRuleEndorsement,
+  toHex,
+  type GossipVerdict,
+  type Signer,
+  type World,
+} from '../core/index.js'
+import { IndexedDbEventStore } from './idb-event-store.js'
+import { loadOrCreateTransportSeed } from './identity-store.js'
+
+/** Neighbour name of the pubsub topic: a published event goes there, and gossipsub forwards it. */
+export const GOSSIP_NEIGHBOUR = 'gossipsub'
+const RECENT = 50
+
+export type OutboundFrame = (peer: string, frame: Uint8Array) => void
+
+export interface LogStatus {
+  world: string
+  events: number
+  origins: number
+  syncRounds: number
+  framesIn: number
+  framesOut: number
+  rejections: Record<string, number>
+  recent: { id: string; from: string }[]
+}
+
+interface Opened {
+  world: World
+  store: IndexedDbEventStore
+  log: EventLog
+  replica: Replica
+  signer: Signer
+}
+
+let opened: Opened | undefined
+let outbound: OutboundFrame = () => {}
+const recent: LogStatus['recent'] = []
+const storedListeners: ((id: string) => void)[] = []
+
+function current(): Opened {
+  if (!opened) throw new Error('the event log is not open yet')
+  return opened
+}
+
+const api = {
+  /** Open the world's log and the peer identity; returns what the page needs to start libp2p. */
+  async open(worldPhrase: string): Promise<{ world: string; seed: Uint8Array }> {
+    const world = await createWorld(worldPhrase)
+    const seed = await loadOrCreateTransportSeed()
+    const store = await IndexedDbEventStore.open(`terrain-log-${toHex(world.id)}`)
+    const log = new EventLog(world.id, store)
+    const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [GOSSIP_NEIGHBOUR], { forwardGossip: false })
+    replica.onStored(({ eventId, from }) => {
+      const id = toHex(eventId)
+      recent.unshift({ id, from: from ?? 'this peer' })
+      recent.length = Math.min(recent.length, RECENT)
+      for (const l of storedListeners) l(id)
+    })
+    opened = { world, store, log, replica, signer: await createSigner(seed) }
+    return { world: toHex(world.id), seed }
+  },
+
+  setOutbound(send: OutboundFrame): void {
+    outbound = send
+  },
+
+  onStored(listener: (id: string) => void): void {
+    storedListeners.push(listener)
+  },
+
+  receive(peer: string, frame: Uint8Array): Promise<void> {
+    return current().replica.receive(peer, frame)
+  },
+
+  /** Verdict on a pushed pubsub message from `peer`, for the page's topic validator. */
+  ingestGossip(peer: string, data: Uint8Array): Promise<GossipVerdict> {
+    return current().replica.ingestGossip(peer, data)
+  },
+
+  syncWith(peer: string): Promise<void> {
+    return current().replica.syncWith(peer)
+  },
+
+  /** Sign and publish this peer's endorsement of the world's rules. Returns the event id. */
+  async endorseRules(): Promise<string> {
+    const { world, signer, replica } = current()
+    const epochId = BigInt(Math.floor(Date.now() / Number(world.rules.epochLenMs)))
+    const ruleEndorsement = await signRuleEndorsement({ world: world.id, epochId, ruleBundleHash: world.ruleBundleHash, weight: 1 }, signer)
+    const event = await createEvent({ type: 'ruleEndorsement', ruleEndorsement })
+    await replica.publish(event)
+    return toHex(event.eventId)
+  },
+
+  async status(): Promise<LogStatus> {
+    const { world, store, replica } = current()
+    return {
+      world: toHex(world.id),
+      events: await store.count(),
+      origins: (await store.versionVector()).length,
+      syncRounds: replica.metrics.syncRounds,
+      framesIn: replica.metrics.framesIn,
+      framesOut: replica.metrics.framesOut,
+      rejections: Object.fromEntries(replica.metrics.rejections),
+      recent: [...recent],
+    }
+  },
+}
+
+export type LogWorkerApi = typeof api
+Comlink.expose(api)
