@@ -1,0 +1,76 @@
+/**
+ * Assembles a running relay from its parts — identity, durable event store,
+ * libp2p node, mesh replica, bootstrap dialer, metrics, HTTP server — and
+ * takes them down in reverse order.
+ */
+import './node-polyfills.js'
+import { mkdir } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createWorld, EventLog } from '../core/index.js'
+import { BootstrapDialer } from './bootstrap.js'
+import type { RelayConfig } from './config.js'
+import { createHttpServer } from './http.js'
+import { loadOrCreatePeerKey } from './identity.js'
+import { LevelEventStore } from './level-event-store.js'
+import { Mesh } from './mesh.js'
+import { createRelayMetrics } from './metrics.js'
+import { createRelayNode } from './node.js'
+import { browserConfig, browserMultiaddrs, relayHealth } from './status.js'
+
+export interface RunningRelay {
+  /** Where the web app, `/health` and `/metrics` are served. */
+  url: string
+  peerId: string
+  /** WebSocket multiaddrs to dial this relay. */
+  multiaddrs: string[]
+  stop(): Promise<void>
+}
+
+export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
+  /** Shutdown steps of what has started so far, run last-first. */
+  const teardown: (() => Promise<void> | void)[] = []
+  const stop = async () => {
+    for (const step of teardown.splice(0).reverse()) await step()
+  }
+  try {
+    await mkdir(config.dataDir, { recursive: true })
+    const privateKey = await loadOrCreatePeerKey(config.dataDir)
+    const store = await LevelEventStore.open(join(config.dataDir, 'events'), { fsync: config.fsync })
+    teardown.push(() => store.close())
+    const world = await createWorld(config.worldPhrase)
+
+    const node = await createRelayNode(config, privateKey, world.id)
+    teardown.push(() => node.stop())
+    const mesh = new Mesh(node, new EventLog(world.id, store), { antiEntropyMs: config.antiEntropyMs })
+    await mesh.start()
+    teardown.push(() => mesh.stop())
+    const bootstrap = new BootstrapDialer(node, config.bootstrap)
+    bootstrap.start()
+    teardown.push(() => bootstrap.stop())
+
+    const registry = createRelayMetrics({ node, mesh, store, reservations: () => node.services.relay.reservations.size })
+    const server = createHttpServer(config.staticDir, {
+      health: () => relayHealth(node, store, world.id),
+      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      browserConfig: () => browserConfig(node, config.bootstrap, config.worldPhrase),
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.httpPort, config.httpHost, () => resolve())
+    })
+    teardown.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
+    )
+    const { port } = server.address() as AddressInfo
+    const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost
+    return { url: `http://${host}:${port}`, peerId: node.peerId.toString(), multiaddrs: browserMultiaddrs(node), stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
