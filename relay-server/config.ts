@@ -202,7 +202,7 @@ export function relayConfigHelp(): string {
   const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length))
   const lines = rows.map((r) => `  ${r[0]!.padEnd(width(0))}  ${r[1]!.padEnd(width(1))}  default ${r[2]!.padEnd(width(2))}  ${r[3]}`)
   return [
-    'Usage: tsx relay-server/main.ts [flags]',
+    'Usage: npm run relay -- [flags]   (or: tsx relay-server/main.ts [flags])',
     '',
     'Terrain relay: libp2p WebSockets + circuit relay, a durable event-log replica, the web app over HTTP.',
     'Each flag can also be set by its environment variable; flags win over variables, variables over defaults.',

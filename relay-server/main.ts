@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   // outright, and whoever reads the line may signal at once. A signal during startup stops the relay once started.
   let stopping = false
   const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1) // a second signal: stop waiting
+    // One shutdown, however many signals: Ctrl-C under npm delivers SIGINT twice (from the terminal and from npm).
+    if (stopping) return
     stopping = true
     console.log(`terrain relay: ${signal}, shutting down`)
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref()
