@@ -3,8 +3,7 @@
  * `/config.json` for the browser app (which relays to dial, which world).
  */
 import type { Libp2p } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
-import { multiaddr } from '@multiformats/multiaddr'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { toHex, type Bytes32, type EventStore } from '../core/index.js'
 
 export interface RelayHealth {
