@@ -40,6 +40,8 @@ export function originOf(event: Event): Bytes32 {
 }
 
 export class EventLog {
+  private authoring: Promise<unknown> = Promise.resolve()
+
   constructor(
     readonly world: Bytes32,
     readonly store: EventStore,
@@ -109,13 +111,23 @@ export class EventLog {
     return undefined
   }
 
-  /** Append an event this peer authored, in the next slot of its origin; returns the entry to gossip. */
-  async author(event: Event): Promise<LogEntry> {
+  /**
+   * Append an event this peer authored, in the next slot of its origin;
+   * returns the entry to gossip. Calls are serialised, so concurrent
+   * publications take consecutive slots.
+   */
+  author(event: Event): Promise<LogEntry> {
+    const run = this.authoring.then(() => this.authorNow(event))
+    this.authoring = run.catch(() => undefined)
+    return run
+  }
+
+  private async authorNow(event: Event): Promise<LogEntry> {
     await blake3Ready()
     const replicaId = originOf(event)
-    const latest = await this.store.entriesAfter(replicaId, 0n, Number.MAX_SAFE_INTEGER)
-    const seq = (latest.at(-1)?.seq ?? 0n) + 1n
-    const entry: LogEntry = { replicaId, seq, event: encodeEvent(event) }
+    // Own events fill their origin without holes, so its counter is the last seq.
+    const mine = (await this.store.versionVector()).find((v) => equalBytes(v.replicaId, replicaId))
+    const entry: LogEntry = { replicaId, seq: (mine?.counter ?? 0n) + 1n, event: encodeEvent(event) }
     const { added, rejected } = await this.ingest([entry])
     if (added.length !== 1) {
       throw rejected[0] ?? new IngestError('seq-conflict', 'the event is already in the log')

@@ -58,29 +58,68 @@ function parseBody(body: Uint8Array): Frame {
  * After a `FrameError` the stream is out of sync and must be closed.
  */
 export class FrameDecoder {
-  private buffer = new Uint8Array(0)
+  /** Received bytes not yet returned as frames, as chunks: joined only once a whole frame is in. */
+  private chunks: Uint8Array[] = []
+  private buffered = 0
+  /** Length of the frame being received (prefix + body), once its prefix is known. */
+  private needed: number | undefined
 
   push(chunk: Uint8Array): Frame[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length)
-    joined.set(this.buffer)
-    joined.set(chunk, this.buffer.length)
+    if (chunk.length === 0) return []
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
     const frames: Frame[] = []
-    let at = 0
     for (;;) {
-      const header = readLength(joined, at)
-      if (!header) break
-      const [length, bodyStart] = header
-      if (bodyStart + length > joined.length) break
-      frames.push(parseBody(joined.slice(bodyStart, bodyStart + length)))
-      at = bodyStart + length
+      if (this.needed === undefined) {
+        if (this.buffered === 0) break
+        // The prefix is at most 4 bytes: joining the first few chunks is cheap.
+        const header = readLength(this.head(4), 0)
+        if (!header) break
+        this.needed = header[1] + header[0]
+      }
+      if (this.buffered < this.needed) break
+      const joined = this.take(this.needed)
+      const [length, bodyStart] = readLength(joined, 0)!
+      frames.push(parseBody(joined.subarray(bodyStart, bodyStart + length)))
+      this.needed = undefined
     }
-    this.buffer = joined.slice(at)
     return frames
   }
 
   /** Bytes of an incomplete frame still held (a stream ending with some is truncated). */
   get pending(): number {
-    return this.buffer.length
+    return this.buffered
+  }
+
+  /** Up to `n` leading bytes, without consuming them. */
+  private head(n: number): Uint8Array {
+    const first = this.chunks[0]!
+    if (first.length >= n || this.chunks.length === 1) return first.subarray(0, n)
+    const out = new Uint8Array(Math.min(n, this.buffered))
+    let at = 0
+    for (const c of this.chunks) {
+      if (at >= out.length) break
+      const part = c.subarray(0, out.length - at)
+      out.set(part, at)
+      at += part.length
+    }
+    return out
+  }
+
+  /** Remove and return exactly `n` leading bytes. */
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n)
+    let at = 0
+    while (at < n) {
+      const c = this.chunks[0]!
+      const part = c.subarray(0, n - at)
+      out.set(part, at)
+      at += part.length
+      if (part.length === c.length) this.chunks.shift()
+      else this.chunks[0] = c.subarray(part.length)
+    }
+    this.buffered -= n
+    return out
   }
 }
 

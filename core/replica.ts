@@ -17,6 +17,7 @@ import {
   encodeSyncBatch,
   encodeSyncRequest,
   type LogEntry,
+  type SyncBatch,
   type SyncRequest,
 } from './sync-messages.js'
 import type { Event, VersionVectorEntry } from './types.js'
@@ -29,11 +30,20 @@ export interface FrameTransport {
 export interface ReplicaSettings {
   /** Most entries in one sync batch. */
   maxBatchEntries: number
+  /**
+   * Most entries in one sync response. A requester that gained events from a
+   * round asks again at once, so a long log arrives in bounded rounds.
+   */
+  maxEntriesPerRound: number
   /** Whether to forward newly stored gossip to neighbours (off where pubsub forwards). */
   forwardGossip: boolean
 }
 
-export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({ maxBatchEntries: 256, forwardGossip: true })
+export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({
+  maxBatchEntries: 256,
+  maxEntriesPerRound: 8192,
+  forwardGossip: true,
+})
 
 export class ReplicaSettingsError extends TerrainError {
   declare readonly code: 'invalid-setting'
@@ -48,6 +58,9 @@ export class ReplicaSettingsError extends TerrainError {
 export function validateReplicaSettings(s: ReplicaSettings): ReplicaSettings {
   if (!Number.isInteger(s.maxBatchEntries) || s.maxBatchEntries < 1 || s.maxBatchEntries > 4096) {
     throw new ReplicaSettingsError('maxBatchEntries', 'must be an integer in [1, 4096]')
+  }
+  if (!Number.isInteger(s.maxEntriesPerRound) || s.maxEntriesPerRound < s.maxBatchEntries) {
+    throw new ReplicaSettingsError('maxEntriesPerRound', 'must be an integer ≥ maxBatchEntries')
   }
   if (typeof s.forwardGossip !== 'boolean') throw new ReplicaSettingsError('forwardGossip', 'must be a boolean')
   return s
@@ -85,6 +98,8 @@ export class Replica {
   readonly penalties = new Map<string, number>()
   private readonly settings: ReplicaSettings
   private readonly listeners: StoredListener[] = []
+  /** Events gained so far in the sync round each peer is answering. */
+  private readonly roundGains = new Map<string, number>()
 
   constructor(
     readonly log: EventLog,
@@ -129,7 +144,7 @@ export class Replica {
       const frame = decodeFrame(bytes)
       if (frame.kind === 'gossip') await this.onGossip(peer, decodeLogEntry(frame.payload))
       else if (frame.kind === 'syncRequest') await this.onSyncRequest(peer, decodeSyncRequest(frame.payload))
-      else await this.account(peer, await this.log.ingest(decodeSyncBatch(frame.payload).entries))
+      else await this.onSyncBatch(peer, decodeSyncBatch(frame.payload))
     } catch (e) {
       if (!(e instanceof FrameError || e instanceof CanonError)) throw e
       this.reject(peer, e.code)
@@ -170,10 +185,23 @@ export class Replica {
     for (const next of this.neighbours()) if (next !== peer) this.send(next, frame)
   }
 
+  private async onSyncBatch(peer: string, batch: SyncBatch): Promise<void> {
+    const result = await this.account(peer, await this.log.ingest(batch.entries))
+    const gained = (this.roundGains.get(peer) ?? 0) + result.added.length
+    if (!batch.done) {
+      this.roundGains.set(peer, gained)
+      return
+    }
+    this.roundGains.delete(peer)
+    // A round that brought news may have been cut at the responder's limit: ask again.
+    if (gained > 0) await this.syncWith(peer)
+  }
+
   private async onSyncRequest(peer: string, request: SyncRequest): Promise<void> {
     if (compareBytes(request.world, this.log.world) !== 0) return this.reject(peer, 'wrong-world')
     const theirs = new Map(request.vector.map((e) => [toHex(e.replicaId), e.counter]))
     const limit = Math.min(request.maxEntries, this.settings.maxBatchEntries)
+    let budget = this.settings.maxEntriesPerRound
     let batch: LogEntry[] = []
     let batchBytes = 0
     const flush = (done: boolean) => {
@@ -183,8 +211,10 @@ export class Replica {
     }
     for (const mine of await this.log.store.versionVector()) {
       const after = theirs.get(toHex(mine.replicaId)) ?? 0n
-      if (after >= mine.counter) continue
-      for (const stored of await this.missing(mine, after)) {
+      if (after >= mine.counter || budget === 0) continue
+      const missing = await this.missing(mine, after, budget)
+      budget -= missing.length
+      for (const stored of missing) {
         const size = stored.event.length + 64
         if (batch.length >= limit || batchBytes + size > MAX_FRAME_BYTES / 2) flush(false)
         batch.push({ replicaId: stored.replicaId, seq: stored.seq, event: stored.event })
@@ -194,9 +224,9 @@ export class Replica {
     flush(true)
   }
 
-  /** Entries of an origin beyond what the requester holds, up to our contiguous counter. */
-  private async missing(mine: VersionVectorEntry, after: bigint) {
-    const entries = await this.log.store.entriesAfter(mine.replicaId, after, Number(mine.counter - after))
+  /** Entries of an origin beyond what the requester holds, up to our contiguous counter and `budget`. */
+  private async missing(mine: VersionVectorEntry, after: bigint, budget: number) {
+    const entries = await this.log.store.entriesAfter(mine.replicaId, after, Math.min(budget, Number(mine.counter - after)))
     return entries.filter((e) => e.seq <= mine.counter)
   }
 

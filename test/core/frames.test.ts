@@ -58,6 +58,17 @@ describe('frames', () => {
     )
   })
 
+  it('reassemble a large frame fed one byte at a time', () => {
+    const payload = new Uint8Array(65_536).map((_, i) => i & 0xff)
+    const stream = encodeFrame('syncBatch', payload)
+    const decoder = new FrameDecoder()
+    const frames = []
+    for (let i = 0; i < stream.length; i++) frames.push(...decoder.push(stream.subarray(i, i + 1)))
+    expect(frames).toHaveLength(1)
+    expect(frames[0]!.payload).toEqual(payload)
+    expect(decoder.pending).toBe(0)
+  })
+
   it('reject oversized lengths before buffering, unknown versions and kinds, empty and over-long prefixes', () => {
     const code = (bytes: number[]) => {
       try {

@@ -100,6 +100,34 @@ describe('replica', () => {
     expect((await stores[1]!.versionVector())[0]!.counter).toBe(7n)
   })
 
+  it('answers in bounded rounds and the requester keeps asking while rounds bring news', async () => {
+    const source = new EventLog(f.world.id, new MemoryEventStore())
+    for (const e of await attestations(20)) await source.author(e)
+    const target = new MemoryEventStore()
+    const queue: { to: string; frame: Uint8Array }[] = []
+    const server = new Replica(source, { send: (to, frame) => queue.push({ to, frame }) }, () => [], {
+      maxBatchEntries: 4,
+      maxEntriesPerRound: 8,
+    })
+    const client = new Replica(new EventLog(f.world.id, target), { send: (to, frame) => queue.push({ to, frame }) }, () => [])
+    await client.syncWith('server')
+    let largestResponse = 0
+    let response = 0
+    while (queue.length) {
+      const { to, frame } = queue.shift()!
+      if (to === 'server') {
+        response = 0
+        await server.receive('client', frame)
+      } else {
+        await client.receive('server', frame)
+        largestResponse = Math.max(largestResponse, (response += 1))
+      }
+    }
+    expect(await target.count()).toBe(20)
+    expect(client.metrics.syncRounds).toBe(4) // 8 + 8 + 4 events, then a round with nothing new
+    expect(largestResponse).toBeLessThanOrEqual(3)
+  })
+
   it('answers a request with at most the requested batch size per frame', async () => {
     const { replicas, stores } = pair()
     const events = await attestations(5)
