@@ -27,6 +27,13 @@ export interface FrameTransport {
   send(peer: string, frame: Uint8Array): void
 }
 
+/**
+ * Neighbour name hosts give the pubsub topic when pubsub does the forwarding
+ * (`forwardGossip: false`): a published event is sent to it once and the
+ * host publishes the frame on the topic. No peer id has this form.
+ */
+export const PUBSUB_NEIGHBOUR = 'pubsub'
+
 export interface ReplicaSettings {
   /** Most entries in one sync batch. */
   maxBatchEntries: number

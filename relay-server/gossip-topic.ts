@@ -13,20 +13,23 @@ import { blake3Ready, blake3Sync, toHex, type Bytes32, type GossipVerdict } from
 /** Topic of a world's events; the trailing `1` is the frame format version. */
 export const gossipTopic = (world: Bytes32): string => `terrain/${toHex(world)}/events/1`
 
+/** Topic on which peers of a world announce their addresses (pubsub peer discovery). */
+export const discoveryTopic = (world: Bytes32): string => `terrain/${toHex(world)}/peers/1`
+
 /**
  * Gossipsub settings every Terrain peer uses, so that message ids and scoring
  * agree across the mesh:
  * - message ids hash the payload (BLAKE3), so one event is one message
  *   whoever publishes it;
- * - only the world's topic is tracked (bounded memory against topic spam);
+ * - only the world's topics are tracked (bounded memory against topic spam);
  * - scoring on the topic: invalid messages weigh heavily (three put a peer
  *   below the graylist threshold), while silence costs nothing, since a
  *   quiet world carries few events (no mesh-delivery quota).
  */
-export async function terrainGossipsubOptions(topic: string): Promise<Partial<GossipsubOpts>> {
+export async function terrainGossipsubOptions(topic: string, extraTopics: readonly string[] = []): Promise<Partial<GossipsubOpts>> {
   await blake3Ready() // msgIdFn must be synchronous-capable from the first message on
   return {
-    allowedTopics: [topic],
+    allowedTopics: [topic, ...extraTopics],
     allowPublishToZeroTopicPeers: true, // publishing with nobody listening is normal; anti-entropy delivers later
     msgIdFn: (msg) => blake3Sync(msg.data),
     scoreParams: {

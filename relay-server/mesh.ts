@@ -8,7 +8,7 @@
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
-import { Replica, type Event, type EventLog, type FrameError, type LogEntry } from '../core/index.js'
+import { PUBSUB_NEIGHBOUR, Replica, type Event, type EventLog, type FrameError, type LogEntry } from '../core/index.js'
 import { AntiEntropy } from './anti-entropy.js'
 import { gossipTopic, GossipTopic } from './gossip-topic.js'
 import { SyncStreams } from './sync-streams.js'
@@ -19,13 +19,6 @@ export interface MeshOptions {
   /** Interval between anti-entropy rounds, in ms. */
   antiEntropyMs: number
 }
-
-/**
- * The Replica pushes a published event to each of its neighbours; over
- * libp2p its only push neighbour is the gossip topic. (A peer id is never
- * this string, so it cannot be confused with a sync peer.)
- */
-const GOSSIP_NEIGHBOUR = 'gossipsub'
 
 export class Mesh {
   readonly replica: Replica
@@ -47,8 +40,8 @@ export class Mesh {
     })
     this.replica = new Replica(
       log,
-      { send: (peer, frame) => (peer === GOSSIP_NEIGHBOUR ? this.gossip.publish(frame) : this.sync.send(peer, frame)) },
-      () => [GOSSIP_NEIGHBOUR],
+      { send: (peer, frame) => (peer === PUBSUB_NEIGHBOUR ? this.gossip.publish(frame) : this.sync.send(peer, frame)) },
+      () => [PUBSUB_NEIGHBOUR],
       { forwardGossip: false },
     )
     this.antiEntropy = new AntiEntropy(node, (peer) => this.replica.syncWith(peer), options.antiEntropyMs)

@@ -12,12 +12,13 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
 import { isIP } from 'node:net'
 import type { Bytes32 } from '../core/index.js'
 import type { RelayConfig } from './config.js'
-import { gossipTopic, terrainGossipsubOptions } from './gossip-topic.js'
+import { discoveryTopic, gossipTopic, terrainGossipsubOptions } from './gossip-topic.js'
 import type { MeshServices } from './mesh.js'
 
 export type RelayServices = MeshServices & { identify: Identify; ping: Ping; relay: CircuitRelayService }
@@ -39,7 +40,9 @@ export async function createRelayNode(config: RelayConfig, privateKey: PrivateKe
       identify: identify(),
       ping: ping(),
       relay: circuitRelayServer({ reservations: { maxReservations: config.maxReservations } }),
-      pubsub: gossipsub(await terrainGossipsubOptions(gossipTopic(world))),
+      pubsub: gossipsub(await terrainGossipsubOptions(gossipTopic(world), [discoveryTopic(world)])),
+      // Relays take part in the world's peer discovery so browsers behind them find each other.
+      discovery: pubsubPeerDiscovery({ topics: [discoveryTopic(world)], interval: 10_000 }),
     },
   })
 }

@@ -1,7 +1,10 @@
 /**
- * Page entry: start the core worker, wire the form, show the default world.
+ * Page entry: start the core worker and the world form, then join the mesh
+ * (log worker + libp2p) and keep the mesh panel current.
  */
 import { startCoreWorker } from './core-worker-client.js'
+import { joinMesh, type JoinedMesh } from './join-mesh.js'
+import { meshView } from './mesh-view.js'
 import { exposeTerrain } from './terrain-global.js'
 import { bindWorldForm } from './world-form.js'
 import { worldView } from './world-view.js'
@@ -21,4 +24,20 @@ ready.catch((error: unknown) => {
   view.showStatus(`The protocol core did not start: ${error instanceof Error ? error.message : String(error)}`)
 })
 
-exposeTerrain({ ready, worldId: (phrase) => core.api.worldId(phrase) })
+const panel = meshView()
+const joined: Promise<JoinedMesh> = joinMesh()
+joined.then(
+  (mesh) => {
+    const refresh = async () => panel.show({ peerId: mesh.peerId, connections: mesh.connections(), log: await mesh.logStatus(), directDials: mesh.mesh.directDials })
+    void refresh()
+    setInterval(() => void refresh(), 1_000)
+    panel.onEndorse(async () => {
+      const id = await mesh.endorseRules()
+      panel.showEndorsed(`signed and published ${id.slice(0, 16)}…`)
+      await refresh()
+    })
+  },
+  (error: unknown) => panel.showOffline(error instanceof Error ? error.message : String(error)),
+)
+
+exposeTerrain({ ready, worldId: (phrase) => core.api.worldId(phrase), mesh: joined })

@@ -1,3 +1,5 @@
+import type { JoinedMesh } from './join-mesh.js'
+
 /**
  * `window.terrain`: the page's handle for scripts and end-to-end tests.
  */
@@ -6,6 +8,8 @@ export interface TerrainPageApi {
   readonly ready: Promise<void>
   /** The hex WorldId of `phrase` under the default rules, computed in the worker. */
   worldId(phrase: string): Promise<string>
+  /** The joined mesh: identity, connections, the local log; rejects when the page cannot join. */
+  readonly mesh: Promise<JoinedMesh>
 }
 
 declare global {

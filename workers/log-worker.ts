@@ -9,7 +9,9 @@ import {
   createEvent,
   createSigner,
   createWorld,
+  fromHex,
   EventLog,
+  PUBSUB_NEIGHBOUR,
   Replica,
   signRuleEndorsement,
   toHex,
@@ -17,11 +19,10 @@ import {
   type Signer,
   type World,
 } from '../core/index.js'
+import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
 import { loadOrCreateTransportSeed } from './identity-store.js'
 
-/** Neighbour name of the pubsub topic: a published event goes there, and gossipsub forwards it. */
-export const GOSSIP_NEIGHBOUR = 'gossipsub'
 const RECENT = 50
 
 export type OutboundFrame = (peer: string, frame: Uint8Array) => void
@@ -62,7 +63,7 @@ const api = {
     const seed = await loadOrCreateTransportSeed()
     const store = await IndexedDbEventStore.open(`terrain-log-${toHex(world.id)}`)
     const log = new EventLog(world.id, store)
-    const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [GOSSIP_NEIGHBOUR], { forwardGossip: false })
+    const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })
     replica.onStored(({ eventId, from }) => {
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
@@ -104,6 +105,11 @@ const api = {
     return toHex(event.eventId)
   },
 
+  /** Whether the log holds the event with this hex id. */
+  has(eventIdHex: string): Promise<boolean> {
+    return current().store.has(fromHex(eventIdHex))
+  },
+
   async status(): Promise<LogStatus> {
     const { world, store, replica } = current()
     return {
@@ -120,4 +126,5 @@ const api = {
 }
 
 export type LogWorkerApi = typeof api
+keepErrorCodesAcrossComlink()
 Comlink.expose(api)

@@ -1,0 +1,30 @@
+/**
+ * What a page needs to join the mesh, served by the relay at `/config.json`:
+ * the relays to dial, the world phrase, and ICE servers for WebRTC.
+ */
+export interface NetConfig {
+  relays: string[]
+  world: string
+  iceServers: RTCIceServer[]
+}
+
+export class NetConfigError extends Error {
+  override readonly name = 'NetConfigError'
+}
+
+export async function loadNetConfig(url = '/config.json'): Promise<NetConfig> {
+  const response = await fetch(url)
+  if (!response.ok) throw new NetConfigError(`${url} answered ${response.status}; is this page served by a Terrain relay?`)
+  const body = (await response.json()) as Partial<NetConfig>
+  if (!Array.isArray(body.relays) || typeof body.world !== 'string') throw new NetConfigError(`${url} lacks relays or world`)
+  return { relays: body.relays, world: body.world, iceServers: Array.isArray(body.iceServers) ? body.iceServers : [] }
+}
+
+/**
+ * Local and private addresses are refused by libp2p's browser default; they
+ * are allowed only when the page itself comes from such a host (a local or
+ * private mesh), so a public deployment keeps the strict default.
+ */
+export function allowsPrivateAddresses(hostname: string): boolean {
+  return /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|\[?::1\]?$)/.test(hostname)
+}
