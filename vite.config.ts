@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite'
+import { webrtcInitChannelFix } from './web/build/webrtc-init-channel-fix.js'
 
 /**
  * Cross-origin isolation unlocks SharedArrayBuffer, which multi-threaded WASM
@@ -16,6 +17,7 @@ const crossOriginIsolation = {
 const keepClassNames = { output: { keepNames: true } }
 
 export default defineConfig({
+  plugins: [webrtcInitChannelFix()],
   build: { outDir: 'dist', rolldownOptions: keepClassNames },
   // Module workers share ES imports with the page; classic (iife) workers cannot code-split.
   worker: { format: 'es', rolldownOptions: keepClassNames },

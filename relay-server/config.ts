@@ -31,6 +31,12 @@ export interface RelayConfig {
   fsync: boolean
   /** Most circuit-relay reservations held at once (browsers reserve one to be reachable for WebRTC signalling). */
   maxReservations: number
+  /**
+   * Replicate the world's event log (gossip and delta sync). Off, the relay
+   * only signals: browsers still find each other through it, and events
+   * travel only over their direct connections.
+   */
+  replicate: boolean
 }
 
 export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
@@ -45,6 +51,7 @@ export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
   announce: [],
   fsync: false,
   maxReservations: 128,
+  replicate: true,
 })
 
 export type RelayConfigErrorCode = 'invalid-setting' | 'unknown-option' | 'missing-value'
@@ -84,6 +91,7 @@ const OPTIONS: readonly Option[] = [
   { field: 'announce', flag: '--announce', env: 'TERRAIN_ANNOUNCE', kind: 'list', help: 'extra multiaddrs to advertise (repeat or comma-separate)' },
   { field: 'fsync', flag: '--fsync', env: 'TERRAIN_FSYNC', kind: 'boolean', help: 'fsync every event-log write' },
   { field: 'maxReservations', flag: '--max-reservations', env: 'TERRAIN_MAX_RESERVATIONS', kind: 'integer', help: 'most circuit-relay reservations at once' },
+  { field: 'replicate', flag: '--replicate', env: 'TERRAIN_REPLICATE', kind: 'boolean', help: 'replicate the event log (false: signalling only)' },
 ]
 
 const fail = (field: string, detail: string): never => {
@@ -131,6 +139,7 @@ export function validateRelayConfig(c: RelayConfig): RelayConfig {
   integerIn(c, 'antiEntropyMs', 100, 3_600_000)
   multiaddrs(c, 'announce')
   if (typeof c.fsync !== 'boolean') fail('fsync', 'must be a boolean')
+  if (typeof c.replicate !== 'boolean') fail('replicate', 'must be a boolean')
   integerIn(c, 'maxReservations', 1, 100_000)
   return c
 }

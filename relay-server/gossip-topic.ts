@@ -8,7 +8,7 @@
 import { TopicValidatorResult, type GossipSub, type GossipsubOpts, type Message } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import type { PeerId } from '@libp2p/interface'
-import { blake3Ready, blake3Sync, toHex, type Bytes32, type GossipVerdict } from '../core/index.js'
+import { blake3Ready, blake3Sync, le64, toHex, utf8, type Bytes32, type GossipVerdict } from '../core/index.js'
 
 /** Topic of a world's events; the trailing `1` is the frame format version. */
 export const gossipTopic = (world: Bytes32): string => `terrain/${toHex(world)}/events/1`
@@ -31,7 +31,12 @@ export async function terrainGossipsubOptions(topic: string, extraTopics: readon
   return {
     allowedTopics: [topic, ...extraTopics],
     allowPublishToZeroTopicPeers: true, // publishing with nobody listening is normal; anti-entropy delivers later
-    msgIdFn: (msg) => blake3Sync(msg.data),
+    // Events: the payload's hash, so one event is one message. Other topics (peer discovery)
+    // repeat the same payload on purpose, so their ids also cover sender and sequence number.
+    msgIdFn: (msg) =>
+      msg.topic === topic || msg.type !== 'signed'
+        ? blake3Sync(msg.data)
+        : blake3Sync(utf8(msg.from.toString()), le64(msg.sequenceNumber), msg.data),
     scoreParams: {
       topics: {
         [topic]: createTopicScoreParams({

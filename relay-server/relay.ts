@@ -43,8 +43,10 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     const node = await createRelayNode(config, privateKey, world.id)
     teardown.push(() => node.stop())
     const mesh = new Mesh(node, new EventLog(world.id, store), { antiEntropyMs: config.antiEntropyMs })
-    await mesh.start()
-    teardown.push(() => mesh.stop())
+    if (config.replicate) {
+      await mesh.start()
+      teardown.push(() => mesh.stop())
+    }
     const bootstrap = new BootstrapDialer(node, config.bootstrap)
     bootstrap.start()
     teardown.push(() => bootstrap.stop())

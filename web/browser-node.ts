@@ -10,7 +10,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PeerDiscovery } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { webRTC } from '@libp2p/webrtc'
@@ -21,7 +21,7 @@ import { discoveryTopic, gossipTopic, terrainGossipsubOptions } from '../relay-s
 import type { MeshServices } from '../relay-server/mesh.js'
 import type { NetConfig } from './net-config.js'
 
-export type BrowserServices = MeshServices & { identify: Identify; ping: Ping }
+export type BrowserServices = MeshServices & { identify: Identify; ping: Ping; discovery: PeerDiscovery }
 
 export async function createBrowserNode(
   seed: Uint8Array,

@@ -8,15 +8,23 @@ import type { LogStatus } from '../workers/log-worker.js'
 import { createBrowserNode } from './browser-node.js'
 import { startLogWorker } from './log-worker-client.js'
 import { allowsPrivateAddresses, loadNetConfig } from './net-config.js'
-import { PeerMesh, type ConnectionSummary } from './peer-mesh.js'
+import { kindOf, PeerMesh, type ConnectionSummary } from './peer-mesh.js'
+import { dialWebRtc } from './webrtc-dial.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 
 export interface JoinedMesh {
   peerId: string
   mesh: PeerMesh
   logStatus(): Promise<LogStatus>
-  endorseRules(): Promise<string>
+  /** Sign and publish an endorsement of the world's rules (weight in [0, 1]); returns its event id. */
+  endorseRules(weight?: number): Promise<string>
   hasEvent(eventIdHex: string): Promise<boolean>
   connections(): ConnectionSummary[]
+  /** Whether this page holds a circuit reservation on a relay, so other peers can reach it. */
+  reachable(): boolean
+  /** Close any direct connection to `peerId` and dial it again over WebRTC (signalled through the relays). */
+  redialDirect(peerId: string): Promise<{ connected: boolean; retries: number; ms: number; error?: string }>
 }
 
 export async function joinMesh(): Promise<JoinedMesh> {
@@ -30,8 +38,21 @@ export async function joinMesh(): Promise<JoinedMesh> {
     peerId: node.peerId.toString(),
     mesh,
     logStatus: () => log.status(),
-    endorseRules: () => log.endorseRules(),
+    endorseRules: (weight) => log.endorseRules(weight),
     hasEvent: (id) => log.has(id),
     connections: () => mesh.connections(),
+    reachable: () => node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
+    async redialDirect(peerId) {
+      const peer = peerIdFromString(peerId)
+      for (const c of node.getConnections(peer)) {
+        if (kindOf(c) !== 'direct') continue
+        // A graceful close waits for the other side; past a second, drop the connection.
+        await c.close({ signal: AbortSignal.timeout(1_000) }).catch((e: unknown) => c.abort(e instanceof Error ? e : new Error(String(e))))
+      }
+      const started = performance.now()
+      const outcome = await dialWebRtc(node, config.relays.map((r) => multiaddr(`${r}/p2p-circuit/webrtc/p2p/${peerId}`)))
+      const direct = node.getConnections(peer).some((c) => kindOf(c) === 'direct')
+      return { ...outcome, connected: outcome.connected && direct, ms: performance.now() - started }
+    },
   }
 }

@@ -9,7 +9,7 @@ export interface MeshSnapshot {
   peerId: string
   connections: ConnectionSummary[]
   log: LogStatus
-  directDials: { attempts: number; retries: number; failures: number }
+  directDials: { attempts: number; retries: number; failures: number; discovered: number; lastError: string }
 }
 
 function el<T extends HTMLElement>(id: string): T {

@@ -32,7 +32,7 @@ export class PeerMesh {
   readonly sync: SyncStreams
   readonly gossip: GossipTopic
   readonly frameErrors = new Map<string, number>()
-  readonly directDials = { attempts: 0, retries: 0, failures: 0 }
+  readonly directDials = { attempts: 0, retries: 0, failures: 0, discovered: 0, lastError: '' }
   private readonly antiEntropy: AntiEntropy
   private readonly bootstrap: BootstrapDialer
   private readonly onDiscovery = (event: CustomEvent<PeerInfo>) => void this.connectDirect(event.detail)
@@ -60,12 +60,13 @@ export class PeerMesh {
     await this.sync.start()
     this.gossip.start()
     await this.antiEntropy.start()
-    this.node.addEventListener('peer:discovery', this.onDiscovery)
+    // Straight from the discovery service: libp2p's own peer:discovery drops peers whose only addresses are circuit ones.
+    this.node.services.discovery.addEventListener('peer', this.onDiscovery)
     this.bootstrap.start()
   }
 
   async stop(): Promise<void> {
-    this.node.removeEventListener('peer:discovery', this.onDiscovery)
+    this.node.services.discovery.removeEventListener('peer', this.onDiscovery)
     this.bootstrap.stop()
     this.antiEntropy.stop()
     this.gossip.stop()
@@ -83,6 +84,7 @@ export class PeerMesh {
    * peer id dials, so they do not race two connections into existence.
    */
   private async connectDirect(peer: PeerInfo): Promise<void> {
+    this.directDials.discovered++
     const id = peer.id.toString()
     if (id >= this.node.peerId.toString()) return
     if (this.node.getConnections(peer.id).some((c) => kindOf(c) === 'direct')) return
@@ -91,7 +93,10 @@ export class PeerMesh {
     this.directDials.attempts++
     const outcome = await dialWebRtc(this.node, addrs)
     this.directDials.retries += outcome.retries
-    if (!outcome.connected) this.directDials.failures++
+    if (!outcome.connected) {
+      this.directDials.failures++
+      this.directDials.lastError = outcome.error ?? ''
+    }
   }
 }
 

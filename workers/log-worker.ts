@@ -95,13 +95,18 @@ const api = {
     return current().replica.syncWith(peer)
   },
 
-  /** Sign and publish this peer's endorsement of the world's rules. Returns the event id. */
-  async endorseRules(): Promise<string> {
-    const { world, signer, replica } = current()
+  /**
+   * Sign and publish this peer's endorsement of the world's rules with a
+   * weight in [0, 1]. Signatures are deterministic, so endorsing again with
+   * the same weight in the same epoch is the same event: it is not published twice.
+   */
+  async endorseRules(weight = 1): Promise<string> {
+    if (!(weight >= 0 && weight <= 1)) throw new RangeError(`an endorsement weight is in [0, 1], got ${weight}`)
+    const { world, signer, replica, store } = current()
     const epochId = BigInt(Math.floor(Date.now() / Number(world.rules.epochLenMs)))
-    const ruleEndorsement = await signRuleEndorsement({ world: world.id, epochId, ruleBundleHash: world.ruleBundleHash, weight: 1 }, signer)
+    const ruleEndorsement = await signRuleEndorsement({ world: world.id, epochId, ruleBundleHash: world.ruleBundleHash, weight }, signer)
     const event = await createEvent({ type: 'ruleEndorsement', ruleEndorsement })
-    await replica.publish(event)
+    if (!(await store.has(event.eventId))) await replica.publish(event)
     return toHex(event.eventId)
   },
 

@@ -23,13 +23,15 @@ async function openPeer(browser: Browser, url = relay.url): Promise<Page> {
     throw e
   })
   await page.goto(url)
-  await page.waitForFunction(async () => (await window.terrain.mesh).connections().some((c) => c.kind === 'relay'), null, {
+  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, {
     timeout: 30_000,
   })
   return page
 }
 
-const endorse = (page: Page) => page.evaluate(async () => (await window.terrain.mesh).endorseRules())
+/** Distinct weights make distinct events (an endorsement is deterministic per epoch and weight). */
+let weight = 0
+const endorse = (page: Page) => page.evaluate(async (w) => (await window.terrain.mesh).endorseRules(w), (weight += 0.01))
 const has = (page: Page, id: string) => page.evaluate(async (eventId) => (await window.terrain.mesh).hasEvent(eventId), id)
 const eventually = (page: Page, id: string) => expect.poll(() => has(page, id), { timeout: 30_000 }).toBe(true)
 
@@ -40,4 +42,41 @@ test('an event created in one page reaches two others by push', async ({ browser
   await eventually(b, id)
   await eventually(c, id)
   await expect(a.locator('#log-size')).toContainText('event')
+})
+
+test('a page closed while events were created catches up when it reopens (pull)', async ({ browser }) => {
+  const a = await openPeer(browser)
+  const b = await openPeer(browser)
+  const context = b.context()
+  await b.close()
+  const ids = [await endorse(a), await endorse(a), await endorse(a)]
+  const reopened = await context.newPage()
+  await reopened.goto(relay.url)
+  for (const id of ids) await eventually(reopened, id)
+})
+
+test('reloading a page keeps its log (IndexedDB), even with no network peer at all', async ({ browser }) => {
+  const a = await openPeer(browser)
+  const id = await endorse(a)
+  // After the reload the page is told of no relay: whatever it has, it had stored itself.
+  await a.route('**/config.json', async (route) => {
+    const body = (await (await route.fetch()).json()) as { relays: string[] }
+    await route.fulfill({ json: { ...body, relays: [] } })
+  })
+  await a.reload()
+  expect(await has(a, id)).toBe(true)
+  expect(await a.evaluate(async () => (await window.terrain.mesh).connections().length)).toBe(0)
+})
+
+test('killing the relay with SIGKILL loses no event it acknowledged', async ({ browser }) => {
+  const a = await openPeer(browser)
+  const ids = [await endorse(a), await endorse(a)]
+  await expect.poll(async () => (await relay.health()).events, { timeout: 30_000 }).toBeGreaterThanOrEqual(2)
+  const stored = (await relay.health()).events
+  const { httpPort, wsPort } = { httpPort: Number(new URL(relay.url).port), wsPort: Number(relay.multiaddr.split('/')[4]) }
+  await relay.kill('SIGKILL')
+  relay = await startRelay({ dataDir: relay.dataDir, httpPort, wsPort })
+  expect((await relay.health()).events).toBe(stored)
+  const fresh = await openPeer(browser)
+  for (const id of ids) await eventually(fresh, id)
 })

@@ -32,6 +32,7 @@ describe('relay config', () => {
       announce: [],
       fsync: false,
       maxReservations: 128,
+      replicate: true,
     })
     expect(Object.isFrozen(defaultRelayConfig)).toBe(true)
   })

@@ -37,6 +37,7 @@ export interface RelayOptions {
   wsPort?: number
   bootstrap?: string[]
   antiEntropyMs?: number
+  replicate?: boolean
 }
 
 export interface RelayProcess {
@@ -65,6 +66,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
     '--ws-port', String(options.wsPort ?? (await freePort())),
     '--anti-entropy-ms', String(options.antiEntropyMs ?? 500),
     ...(options.bootstrap ?? []).flatMap((a) => ['--bootstrap', a]),
+    ...(options.replicate === false ? ['--replicate', 'false'] : []),
   ]
   const child = spawn(process.execPath, ['--import', 'tsx', 'relay-server/main.ts', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
