@@ -44,12 +44,22 @@ export interface ReplicaSettings {
   maxEntriesPerRound: number
   /** Whether to forward newly stored gossip to neighbours (off where pubsub forwards). */
   forwardGossip: boolean
+  /**
+   * Sync requests a peer may make per second, on average (a request makes
+   * this peer read its log and answer). Excess requests are refused as
+   * `rate-limited` and charged to the peer.
+   */
+  syncRequestsPerSecond: number
+  /** Sync requests a peer may make in a burst. */
+  syncRequestBurst: number
 }
 
 export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({
   maxBatchEntries: 256,
   maxEntriesPerRound: 8192,
   forwardGossip: true,
+  syncRequestsPerSecond: 5,
+  syncRequestBurst: 20,
 })
 
 export class ReplicaSettingsError extends TerrainError {
@@ -70,6 +80,10 @@ export function validateReplicaSettings(s: ReplicaSettings): ReplicaSettings {
     throw new ReplicaSettingsError('maxEntriesPerRound', 'must be an integer ≥ maxBatchEntries')
   }
   if (typeof s.forwardGossip !== 'boolean') throw new ReplicaSettingsError('forwardGossip', 'must be a boolean')
+  if (!(s.syncRequestsPerSecond > 0) || !Number.isFinite(s.syncRequestsPerSecond)) {
+    throw new ReplicaSettingsError('syncRequestsPerSecond', 'must be a positive number')
+  }
+  if (!Number.isInteger(s.syncRequestBurst) || s.syncRequestBurst < 1) throw new ReplicaSettingsError('syncRequestBurst', 'must be an integer ≥ 1')
   return s
 }
 
@@ -108,14 +122,31 @@ export class Replica {
   /** Events gained so far in the sync round each peer is answering. */
   private readonly roundGains = new Map<string, number>()
 
+  private readonly requestBudgets = new Map<string, { tokens: number; at: number }>()
+
   constructor(
     readonly log: EventLog,
     private readonly transport: FrameTransport,
     /** Current neighbours, for forwarding gossip. */
     private readonly neighbours: () => readonly string[],
     settings: Partial<ReplicaSettings> = {},
+    /** Clock in ms (the simulator passes its virtual time). */
+    private readonly now: () => number = () => Date.now(),
   ) {
     this.settings = validateReplicaSettings({ ...defaultReplicaSettings, ...settings })
+  }
+
+  /** Token bucket per peer: true when `peer` may make one more sync request now. */
+  private takeRequestToken(peer: string): boolean {
+    const { syncRequestsPerSecond: rate, syncRequestBurst: burst } = this.settings
+    const now = this.now()
+    const budget = this.requestBudgets.get(peer) ?? { tokens: burst, at: now }
+    budget.tokens = Math.min(burst, budget.tokens + ((now - budget.at) / 1000) * rate)
+    budget.at = now
+    this.requestBudgets.set(peer, budget)
+    if (budget.tokens < 1) return false
+    budget.tokens -= 1
+    return true
   }
 
   onStored(listener: StoredListener): void {
@@ -150,7 +181,10 @@ export class Replica {
     try {
       const frame = decodeFrame(bytes)
       if (frame.kind === 'gossip') await this.onGossip(peer, decodeLogEntry(frame.payload))
-      else if (frame.kind === 'syncRequest') await this.onSyncRequest(peer, decodeSyncRequest(frame.payload))
+      else if (frame.kind === 'syncRequest') {
+        if (!this.takeRequestToken(peer)) return this.reject(peer, 'rate-limited')
+        await this.onSyncRequest(peer, decodeSyncRequest(frame.payload))
+      }
       else await this.onSyncBatch(peer, decodeSyncBatch(frame.payload))
     } catch (e) {
       if (!(e instanceof FrameError || e instanceof CanonError)) throw e

@@ -44,9 +44,9 @@ export interface MeshSimOptions {
 
 export interface MeshSimResult {
   published: number
-  /** Delivery latencies (ms) to replicas that were online when the event was published. */
+  /** Delivery latencies (ms) to replicas online from the event's publication until it reached them. */
   gossipLatencies: number[]
-  /** Delivery latencies (ms) to replicas that were offline then and caught up later. */
+  /** Delivery latencies (ms) to replicas that were offline at publication, or went offline before delivery, and caught up. */
   catchUpLatencies: number[]
   /** Virtual time of the last delivery: when the honest replicas had converged. */
   lastDeliveryMs: number
@@ -90,6 +90,8 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
   const nodes = new Map<string, Node>()
   const publishedAt = new Map<string, number>()
   const onlineAtPublish = new Map<string, Set<string>>()
+  /** When each replica last went offline. */
+  const lastOffline = new Map<string, number>()
   const gossipLatencies: number[] = []
   const catchUpLatencies: number[] = []
   let lastDeliveryMs = 0
@@ -99,8 +101,12 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
   for (const name of names) {
     const store = new MemoryEventStore()
     const neighbours = [...edges.get(name)!]
-    const replica = new Replica(new EventLog(world.id, store), { send: (to, frame) => net.send(name, to, frame) }, () =>
-      neighbours.filter((p) => net.isOnline(p)),
+    const replica = new Replica(
+      new EventLog(world.id, store),
+      { send: (to, frame) => net.send(name, to, frame) },
+      () => neighbours.filter((p) => net.isOnline(p)),
+      {},
+      () => net.now,
     )
     const seed = new Uint8Array(32)
     new DataView(seed.buffer).setUint32(0, o.seed)
@@ -111,7 +117,8 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
       const id = toHex(eventId)
       const at = publishedAt.get(id)
       if (at === undefined) return
-      const online = onlineAtPublish.get(id)!.has(name)
+      // Gossip latency counts receivers online from publication to delivery; the rest caught up.
+      const online = onlineAtPublish.get(id)!.has(name) && (lastOffline.get(name) ?? -1) < at
       ;(online ? gossipLatencies : catchUpLatencies).push(net.now - at)
       lastDeliveryMs = net.now
       if (windowOpen) deliveredInWindow.add(`${id}:${name}`)
@@ -151,7 +158,11 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
     for (let t = 0; t < o.publishWindowMs; t += o.churnPeriodMs) {
       net.at(t, async () => {
         const wasOffline = new Set(honest.filter((n) => !net.isOnline(n)))
-        for (const n of honest) net.setOnline(n, net.random() >= o.churn)
+        for (const n of honest) {
+          const online = net.random() >= o.churn
+          if (!online && net.isOnline(n)) lastOffline.set(n, net.now)
+          net.setOnline(n, online)
+        }
         for (const n of honest) {
           if (!wasOffline.has(n) || !net.isOnline(n)) continue
           const node = nodes.get(n)!

@@ -152,12 +152,29 @@ describe('replica', () => {
     ]
     for (let i = 0; i < 200; i++) for (const frame of bad) await b.receive('mallory', frame)
     expect(b.penalties.get('mallory')).toBe(1000)
-    expect([...b.metrics.rejections.keys()].sort()).toEqual(['frame-too-large', 'too-large', 'truncated', 'unknown-version', 'wrong-world'])
+    expect([...b.metrics.rejections.keys()].sort()).toEqual(['frame-too-large', 'rate-limited', 'too-large', 'truncated', 'unknown-version', 'wrong-world'])
     const [event] = await attestations(1)
     await replicas[0]!.publish(event!)
     await deliver()
     expect(await stores[1]!.has(event!.eventId)).toBe(true)
     expect(b.penalties.get('a')).toBeUndefined()
+  })
+
+  it('refuses a flood of sync requests beyond the per-peer budget and keeps answering others', async () => {
+    let now = 0
+    const frames: string[] = []
+    const server = new Replica(new EventLog(f.world.id, new MemoryEventStore()), { send: (to) => frames.push(to) }, () => [], { syncRequestsPerSecond: 2, syncRequestBurst: 5 }, () => now)
+    const request = encodeFrame('syncRequest', encodeSyncRequest({ world: f.world.id, vector: [], maxEntries: 5 }))
+    for (let i = 0; i < 1000; i++) await server.receive('flooder', request)
+    expect(frames.filter((to) => to === 'flooder')).toHaveLength(5)
+    expect(server.metrics.rejections.get('rate-limited')).toBe(995)
+    await server.receive('honest', request)
+    expect(frames.at(-1)).toBe('honest')
+    now += 1_000 // the budget refills at the configured rate
+    await server.receive('flooder', request)
+    await server.receive('flooder', request)
+    await server.receive('flooder', request)
+    expect(frames.filter((to) => to === 'flooder')).toHaveLength(7)
   })
 
   it('validates its settings', () => {
