@@ -1,41 +1,27 @@
 /**
- * `npm run bench`: runs every suite in Node and in a Chromium dedicated worker
- * in one run, printing rates and their ratios to raw primitives measured
- * alongside them. Figures, not assertions: the machines are shared and noisy.
+ * `npm run bench`: every suite in one run, in Node and in Chromium, printing
+ * rates and their ratios to raw primitives measured alongside them. Figures,
+ * not assertions: the machines are shared and noisy.
  */
-import { chromium } from '@playwright/test'
-import { createServer } from 'vite'
+import { chromium, type Browser } from '@playwright/test'
+import { build, createServer } from 'vite'
 import { formatSuite, runEventSuite, type SuiteResult } from './event-suite.js'
+import { runMeshSync } from './mesh-sync.js'
 import type { SyncFigures } from './sync-suite.js'
 
 const CHROMIUM_PATH = '/usr/lib/chromium/chromium'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const SYNC_EVENTS = Number(process.env.BENCH_SYNC_EVENTS ?? 100_000)
 const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 250)
+const SYNC_EVENTS = Number(process.env.BENCH_SYNC_EVENTS ?? 100_000)
+const CONFIG_FILE = new URL('../vite.config.ts', import.meta.url).pathname
 
-interface BrowserFigures {
-  events: SuiteResult
-  sync: SyncFigures
-  /** Bytes of JS heap attributed to the page and its workers after the sync, when the browser can measure it. */
-  heapBytes: number | undefined
-}
+const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} events/s`
+const mib = (bytes: number | undefined) => (bytes === undefined ? 'not measurable here' : `${(bytes / 2 ** 20).toFixed(1)} MiB`)
 
-async function inChromiumWorker(): Promise<BrowserFigures> {
-  const server = await createServer({ configFile: new URL('../vite.config.ts', import.meta.url).pathname, server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' })
+/** The event suite and the in-worker sync suite (which also measures the raw rates sync is bounded by). */
+async function inChromiumWorker(browser: Browser): Promise<{ events: SuiteResult; sync: SyncFigures; heapBytes: number | undefined }> {
+  const server = await createServer({ configFile: CONFIG_FILE, server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' })
   await server.listen()
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Lets measureUserAgentSpecificMemory answer at once instead of at the next natural GC.
-      '--enable-blink-features=ForceEagerMeasureMemory',
-    ],
-  })
   try {
     const page = await browser.newPage()
     const address = server.httpServer?.address()
@@ -47,16 +33,16 @@ async function inChromiumWorker(): Promise<BrowserFigures> {
     page.on('console', (message) => {
       if (message.text().startsWith('progress: ')) console.log(`  ${message.text().slice(10)}`)
     })
-    console.log(`\nDelta sync of ${SYNC_EVENTS.toLocaleString('en-US')} events into a fresh IndexedDB log (Chromium worker)`)
+    console.log(`\nDelta sync of ${SYNC_EVENTS.toLocaleString('en-US')} events into a fresh IndexedDB log, inside one Chromium worker (no network)`)
     const sync = await page.evaluate((n) => window.terrainBench.syncSuite(n), SYNC_EVENTS)
     const heapBytes = await page.evaluate(async () => {
       const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
         .measureUserAgentSpecificMemory
       return measure ? (await measure.call(performance)).bytes : undefined
     })
+    await page.close()
     return { events, sync, heapBytes }
   } finally {
-    await browser.close()
     await server.close()
   }
 }
@@ -65,18 +51,49 @@ console.log(`Terrain benchmarks: median of ${ROUNDS} interleaved rounds of ≥${
 console.log('Event pipeline: a signed BehaviorAttestation event')
 const node = await runEventSuite(`Node ${process.version}`, ROUNDS, MIN_MS)
 console.log(formatSuite(node))
-const browser = await inChromiumWorker()
-const s = browser.sync
-const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} events/s`
-console.log(`  raw validation                 ${rate(s.validationPerSecond)}`)
-console.log(`  raw IndexedDB batched writes   ${rate(s.idbWritePerSecond)} (batches of 256)`)
-console.log(`  delta sync                     ${rate(s.syncPerSecond)}, ${s.syncSeconds.toFixed(1)} s, ${(s.ratioToBound * 100).toFixed(1)}% of the slower of the two (goal 70%)`)
-console.log(`  JS heap of the page and its worker after the sync: ${browser.heapBytes === undefined ? 'not measurable here' : `${(browser.heapBytes / 2 ** 20).toFixed(1)} MiB (goal under 50 MB)`}`)
-console.log()
 
-const goal = 0.8
-for (const result of [node, browser.events]) {
-  const validation = result.figures.find((f) => f.name.startsWith('full validation'))!
-  const verdict = validation.ratio! >= goal ? 'meets' : 'misses'
-  console.log(`${result.runtime}: full validation at ${(validation.ratio! * 100).toFixed(1)}% of raw verify ${verdict} the ${goal * 100}% goal`)
+const browser = await chromium.launch({
+  executablePath: CHROMIUM_PATH,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--allow-loopback-in-peer-connection',
+    // Lets measureUserAgentSpecificMemory answer at once instead of at the next natural GC.
+    '--enable-blink-features=ForceEagerMeasureMemory',
+  ],
+})
+try {
+  const worker = await inChromiumWorker(browser)
+  const s = worker.sync
+  const bound = Math.min(s.validationPerSecond, s.idbWritePerSecond)
+  console.log(`  raw validation                 ${rate(s.validationPerSecond)}`)
+  console.log(`  raw IndexedDB batched writes   ${rate(s.idbWritePerSecond)} (batches of 256, no reads)`)
+  console.log(`  delta sync                     ${rate(s.syncPerSecond)}, ${s.syncSeconds.toFixed(1)} s, ${((s.syncPerSecond / bound) * 100).toFixed(1)}% of the slower of the two (goal 70%)`)
+  console.log(`  JS heap of the page and its worker afterwards: ${mib(worker.heapBytes)}`)
+
+  console.log(`\nDelta sync of ${SYNC_EVENTS.toLocaleString('en-US')} events over the network (real relay processes, real pages)`)
+  await build({ configFile: CONFIG_FILE, logLevel: 'error' })
+  const mesh = await runMeshSync(browser, SYNC_EVENTS, (text) => console.log(`  ${text}`))
+  const line = (label: string, seconds: number) => {
+    const perSecond = mesh.events / seconds
+    return `  ${label.padEnd(36)}${seconds.toFixed(1).padStart(7)} s  ${rate(perSecond).padStart(18)}  ${((perSecond / bound) * 100).toFixed(1)}% of the bound above (goal 70%)`
+  }
+  console.log(line('relay → fresh page (WebSocket)', mesh.relayToBrowserSeconds))
+  console.log(line('page → fresh page (WebRTC)', mesh.browserToBrowserSeconds))
+  console.log(`  relay ingest (Node, LevelDB): ${rate(mesh.events / mesh.relayIngestSeconds)}`)
+  console.log(`  JS heap of a page holding ${mesh.events.toLocaleString('en-US')} events: ${mib(mesh.heapBytes)} (goal under 50 MB)`)
+
+  console.log()
+  const goal = 0.8
+  for (const result of [node, worker.events]) {
+    const validation = result.figures.find((f) => f.name.startsWith('full validation'))!
+    const verdict = validation.ratio! >= goal ? 'meets' : 'misses'
+    console.log(`${result.runtime}: full validation at ${(validation.ratio! * 100).toFixed(1)}% of raw verify ${verdict} the ${goal * 100}% goal`)
+  }
+} finally {
+  await browser.close()
 }

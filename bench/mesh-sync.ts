@@ -1,0 +1,85 @@
+/**
+ * Delta sync over the real network: a relay process seeded with N signed
+ * events, a fresh browser page pulling them from it over WebSockets, and a
+ * second fresh page pulling them from the first over WebRTC (through a
+ * signal-only relay, so nothing else can serve them). Also the JS heap of a
+ * page that holds them.
+ */
+import type { Browser, Page } from '@playwright/test'
+import { EventLog, MemoryEventStore, createWorld } from '../core/index.js'
+import { signedEvents, startMeshClient } from '../test/relay/support/mesh-client.js'
+import { cleanupRelays, startRelay, until } from '../test/relay/support/relay-process.js'
+
+export interface MeshSyncFigures {
+  events: number
+  relayIngestSeconds: number
+  relayToBrowserSeconds: number
+  browserToBrowserSeconds: number
+  heapBytes: number | undefined
+}
+
+async function openPage(browser: Browser, url: string, relays?: string[]): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
+  const page = await context.newPage()
+  if (relays) {
+    await page.route('**/config.json', async (route) => {
+      const body = (await (await route.fetch()).json()) as object
+      await route.fulfill({ json: { ...body, relays } })
+    })
+  }
+  await page.goto(url)
+  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 60_000 })
+  return page
+}
+
+/** Seconds until the page's log holds `count` events, printing progress. */
+async function timeUntilHolds(page: Page, count: number, label: string, log: (text: string) => void): Promise<number> {
+  const started = performance.now()
+  let lastShown = 0
+  await until(
+    label,
+    async () => {
+      const held = await page.evaluate(async () => (await (await window.terrain.mesh).logStatus()).events)
+      if (held - lastShown >= count / 10) {
+        lastShown = held
+        log(`${label}: ${held.toLocaleString('en-US')} of ${count.toLocaleString('en-US')}`)
+      }
+      return held >= count ? true : undefined
+    },
+    30 * 60_000,
+  )
+  return (performance.now() - started) / 1000
+}
+
+export async function runMeshSync(browser: Browser, count: number, log: (text: string) => void): Promise<MeshSyncFigures> {
+  const world = await createWorld('quiet harbor lantern')
+  try {
+    const replicating = await startRelay({ antiEntropyMs: 2_000 })
+    const signalOnly = await startRelay({ replicate: false })
+
+    log(`signing ${count.toLocaleString('en-US')} events`)
+    const seed = await startMeshClient(world, new MemoryEventStore())
+    const seedLog = new EventLog(world.id, seed.store)
+    for (const e of await signedEvents(world, count, 5)) await seedLog.author(e)
+    const ingestStarted = performance.now()
+    await seed.dial(replicating.multiaddr) // the relay pulls everything on connect
+    await until('relay ingest', async () => ((await replicating.health()).events >= count ? true : undefined), 30 * 60_000)
+    const relayIngestSeconds = (performance.now() - ingestStarted) / 1000
+    await seed.stop()
+    log(`relay stored ${count.toLocaleString('en-US')} events in ${relayIngestSeconds.toFixed(1)} s`)
+
+    // A knows both relays; B knows only the signal-only one, so only A can serve B.
+    const a = await openPage(browser, replicating.url, [replicating.multiaddr, signalOnly.multiaddr])
+    const relayToBrowserSeconds = await timeUntilHolds(a, count, 'relay → fresh page', log)
+    const b = await openPage(browser, signalOnly.url)
+    const browserToBrowserSeconds = await timeUntilHolds(b, count, 'page → fresh page over WebRTC', log)
+    const heapBytes = await b.evaluate(async () => {
+      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
+        .measureUserAgentSpecificMemory
+      return measure ? (await measure.call(performance)).bytes : undefined
+    })
+    return { events: count, relayIngestSeconds, relayToBrowserSeconds, browserToBrowserSeconds, heapBytes }
+  } finally {
+    await cleanupRelays()
+  }
+}
