@@ -6,13 +6,12 @@
  * figure isolates the pipeline: frames, decoding, validation, storage.
  */
 import {
-  createEvent,
   createSigner,
   createWorld,
   EventLog,
   MemoryEventStore,
   Replica,
-  signAttestation,
+  sampleAttestationEvent,
   validateEventBytes,
   type StoredEntry,
 } from '../core/index.js'
@@ -39,22 +38,7 @@ export async function runSyncSuite(events: number, progress: (text: string) => v
   const signers = await Promise.all([1, 2, 3, 4].map((b) => createSigner(new Uint8Array(32).fill(b))))
   const t0 = performance.now()
   for (let i = 0; i < events; i++) {
-    const challengeId = new Uint8Array(32)
-    new DataView(challengeId.buffer).setUint32(0, i)
-    const attestation = await signAttestation(
-      {
-        world: world.id,
-        epochId: BigInt(1 + (i % 3)),
-        challengeId,
-        targetRef: new Uint8Array(32).fill(i % 251),
-        targetFah: undefined,
-        metrics: { successRate: (i % 100) / 100, refusalConsistency: 1, toolFidelity: 0.9, latencyP50Ms: 120, latencyP95Ms: 480, robustnessScore: 0.8, driftIndicator: 0.01, freshness: 'weak' },
-        evidenceCommitment: new Uint8Array(32).fill(9),
-        freshnessAnchor: undefined,
-      },
-      signers[i % signers.length]!,
-    )
-    await sourceLog.author(await createEvent({ type: 'attestation', attestation }))
+    await sourceLog.author(await sampleAttestationEvent(world.id, signers[i % signers.length]!, i, BigInt(1 + (i % 3))))
     if (i % 10_000 === 9_999) progress(`generated ${i + 1} signed events`)
   }
   const generateSeconds = (performance.now() - t0) / 1000

@@ -5,7 +5,8 @@
  * replayed, forged and mislabelled entries.
  */
 import { toHex } from '../bytes.js'
-import { createSigner, signAttestation, type Signer } from '../signing.js'
+import { createSigner, type Signer } from '../signing.js'
+import { sampleAttestationEvent } from './sample-events.js'
 import { createEvent } from '../events.js'
 import { EventLog, originOf } from '../event-log.js'
 import { blake3 } from '../hash.js'
@@ -218,34 +219,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
   }
 }
 
-async function attestationEvent(world: World, signer: Signer, n: number) {
-  const fill = (b: number) => new Uint8Array(32).fill(b)
-  const challengeId = fill(n % 256)
-  challengeId[1] = n >> 8
-  const attestation = await signAttestation(
-    {
-      world: world.id,
-      epochId: 1n,
-      challengeId,
-      targetRef: fill(0x7e),
-      targetFah: undefined,
-      metrics: {
-        successRate: (n % 10) / 10,
-        refusalConsistency: 1,
-        toolFidelity: 0.5,
-        latencyP50Ms: 100 + n,
-        latencyP95Ms: 400 + n,
-        robustnessScore: 0.75,
-        driftIndicator: 0,
-        freshness: 'weak',
-      },
-      evidenceCommitment: fill(0x91),
-      freshnessAnchor: undefined,
-    },
-    signer,
-  )
-  return createEvent({ type: 'attestation', attestation })
-}
+const attestationEvent = (world: World, signer: Signer, n: number) => sampleAttestationEvent(world.id, signer, n)
 
 /**
  * Each adversary, once a second, pushes one bad entry to its neighbours:

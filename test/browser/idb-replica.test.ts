@@ -1,13 +1,12 @@
 /** The real sync code storing into real IndexedDB: a fresh browser replica pulls a log, and keeps it across a reopen. */
 import { describe, expect, it } from 'vitest'
 import {
-  createEvent,
   createSigner,
   createWorld,
   EventLog,
   MemoryEventStore,
   Replica,
-  signAttestation,
+  sampleAttestationEvent,
   type Event,
 } from '../../core/index.js'
 import { IndexedDbEventStore } from '../../workers/idb-event-store.js'
@@ -16,24 +15,7 @@ async function events(count: number): Promise<Event[]> {
   const world = await createWorld('quiet harbor lantern')
   const signer = await createSigner(new Uint8Array(32).fill(3))
   const out: Event[] = []
-  for (let i = 0; i < count; i++) {
-    const challengeId = new Uint8Array(32)
-    new DataView(challengeId.buffer).setUint32(0, i)
-    const attestation = await signAttestation(
-      {
-        world: world.id,
-        epochId: 1n,
-        challengeId,
-        targetRef: new Uint8Array(32).fill(7),
-        targetFah: undefined,
-        metrics: { successRate: 0.5, refusalConsistency: 1, toolFidelity: 1, latencyP50Ms: 1, latencyP95Ms: 2, robustnessScore: 1, driftIndicator: 0, freshness: 'none' },
-        evidenceCommitment: new Uint8Array(32),
-        freshnessAnchor: undefined,
-      },
-      signer,
-    )
-    out.push(await createEvent({ type: 'attestation', attestation }))
-  }
+  for (let i = 0; i < count; i++) out.push(await sampleAttestationEvent(world.id, signer, i))
   return out
 }
 

@@ -13,11 +13,10 @@ import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import {
-  createEvent,
   createSigner,
   EventLog,
   MemoryEventStore,
-  signAttestation,
+  sampleAttestationEvent,
   type Event,
   type World,
 } from '../../../core/index.js'
@@ -59,32 +58,6 @@ export async function startMeshClient(world: World, store = new MemoryEventStore
 export async function signedEvents(world: World, count: number, author = 1): Promise<Event[]> {
   const signer = await createSigner(new Uint8Array(32).fill(author))
   const events: Event[] = []
-  for (let n = 0; n < count; n++) {
-    const challengeId = new Uint8Array(32)
-    new DataView(challengeId.buffer).setUint32(0, n)
-    const attestation = await signAttestation(
-      {
-        world: world.id,
-        epochId: 1n,
-        challengeId,
-        targetRef: new Uint8Array(32).fill(0x7e),
-        targetFah: undefined,
-        metrics: {
-          successRate: 0.5,
-          refusalConsistency: 1,
-          toolFidelity: 0.5,
-          latencyP50Ms: 100 + n,
-          latencyP95Ms: 400 + n,
-          robustnessScore: 0.75,
-          driftIndicator: 0,
-          freshness: 'weak',
-        },
-        evidenceCommitment: new Uint8Array(32).fill(0x91),
-        freshnessAnchor: undefined,
-      },
-      signer,
-    )
-    events.push(await createEvent({ type: 'attestation', attestation }))
-  }
+  for (let n = 0; n < count; n++) events.push(await sampleAttestationEvent(world.id, signer, n))
   return events
 }
