@@ -10,7 +10,7 @@ import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { encodeEvent, eventCodec } from './structs.js'
 import { eventSigner, MAX_EVENT_BYTES, validateEventBytes, type EventRejection } from './events.js'
-import type { EventStore, StoredEntry } from './event-store.js'
+import type { EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
 import { deriveReplicaIdSync } from './ids.js'
 import type { LogEntry } from './sync-messages.js'
@@ -24,6 +24,13 @@ export class IngestError extends TerrainError {
 
 export interface IngestResult {
   added: StoredEntry[]
+  duplicates: number
+  rejected: IngestError[]
+}
+
+/** Validated entries not yet stored, with what validation refused. */
+export interface PreparedBatch {
+  accepted: StoredEntry[]
   duplicates: number
   rejected: IngestError[]
 }
@@ -54,6 +61,14 @@ export class EventLog {
    * nothing of a rejected entry is stored.
    */
   async ingest(entries: readonly LogEntry[]): Promise<IngestResult> {
+    return this.commit(await this.prepare(entries))
+  }
+
+  /**
+   * The first half of `ingest`: decode and validate, storing nothing. Lets a
+   * caller validate the next batch while the previous one is being written.
+   */
+  async prepare(entries: readonly LogEntry[]): Promise<PreparedBatch> {
     await blake3Ready()
     const rejected: IngestError[] = []
     const decoded: { entry: LogEntry; event: Event }[] = []
@@ -69,10 +84,13 @@ export class EventLog {
         rejected.push(new IngestError('malformed', e.message))
       }
     }
-    // One store read for the whole batch: what is already stored, and who holds each slot.
-    const found = await this.store.lookup(
-      decoded.map(({ entry, event }) => ({ eventId: event.eventId, replicaId: entry.replicaId, seq: entry.seq })),
-    )
+    // A pushed event is often known already: one read spares its signature check. A sync
+    // batch holds what we asked for and lacked, so it goes straight to validation, and
+    // the store's append still skips anything known or in a taken slot.
+    const found: SlotLookup[] =
+      decoded.length === 1
+        ? await this.store.lookup(decoded.map(({ entry, event }) => ({ eventId: event.eventId, replicaId: entry.replicaId, seq: entry.seq })))
+        : decoded.map(() => ({ stored: false, slotHolder: undefined }))
     const fresh = decoded.flatMap(({ entry, event }, i) => (found[i]!.stored ? [] : [{ entry, event, slotHolder: found[i]!.slotHolder }]))
     let duplicates = decoded.length - fresh.length
     // Signatures of a batch are checked concurrently: WebCrypto runs them off the calling thread.
@@ -89,9 +107,13 @@ export class EventLog {
         accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: event.eventId, event: entry.event })
       }
     })
-    const added = await this.store.append(accepted)
-    duplicates += accepted.length - added.length
-    return { added, duplicates, rejected }
+    return { accepted, duplicates, rejected }
+  }
+
+  /** The second half of `ingest`: store what `prepare` accepted. */
+  async commit(batch: PreparedBatch): Promise<IngestResult> {
+    const added = await this.store.append(batch.accepted)
+    return { added, duplicates: batch.duplicates + batch.accepted.length - added.length, rejected: batch.rejected }
   }
 
   private async check(entry: LogEntry, event: Event, slotHolder: Bytes32 | undefined): Promise<IngestError | undefined> {

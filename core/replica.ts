@@ -95,6 +95,8 @@ export interface ReplicaMetrics {
   syncRounds: number
   eventsAdded: number
   duplicates: number
+  /** Batches the local store failed to write. */
+  storeFailures: number
   rejections: Map<string, number>
 }
 
@@ -113,12 +115,17 @@ export class Replica {
     syncRounds: 0,
     eventsAdded: 0,
     duplicates: 0,
+    storeFailures: 0,
     rejections: new Map(),
   }
   /** Rejections charged to each peer; a host disconnects peers whose count keeps growing. */
   readonly penalties = new Map<string, number>()
   private readonly settings: ReplicaSettings
   private readonly listeners: StoredListener[] = []
+  /** Batches validated and being written, in order. */
+  private writes: Promise<void> = Promise.resolve()
+  /** Sync requests sent to each peer whose last batch has not arrived yet. */
+  private readonly pendingRounds = new Map<string, number>()
   /** Events gained so far in the sync round each peer is answering. */
   private readonly roundGains = new Map<string, number>()
 
@@ -165,6 +172,7 @@ export class Replica {
 
   /** Start a pull round with `peer`: send our version vector. */
   async syncWith(peer: string): Promise<void> {
+    this.pendingRounds.set(peer, (this.pendingRounds.get(peer) ?? 0) + 1)
     const request: SyncRequest = {
       world: this.log.world,
       vector: await this.log.store.versionVector(),
@@ -227,12 +235,26 @@ export class Replica {
   }
 
   private async onSyncBatch(peer: string, batch: SyncBatch): Promise<void> {
-    const result = await this.account(peer, await this.log.ingest(batch.entries))
-    const gained = (this.roundGains.get(peer) ?? 0) + result.added.length
-    if (!batch.done) {
-      this.roundGains.set(peer, gained)
-      return
+    // Only answers to our own requests are taken: an unsolicited batch would make us verify at will.
+    const pending = this.pendingRounds.get(peer) ?? 0
+    if (pending === 0) return this.reject(peer, 'unsolicited-batch')
+    if (batch.done) {
+      if (pending === 1) this.pendingRounds.delete(peer)
+      else this.pendingRounds.set(peer, pending - 1)
     }
+    // Validate now; write behind: the next batch is validated while this one is stored.
+    const prepared = await this.log.prepare(batch.entries)
+    const written = this.writes.then(async () => {
+      const result = await this.account(peer, await this.log.commit(prepared))
+      this.roundGains.set(peer, (this.roundGains.get(peer) ?? 0) + result.added.length)
+    })
+    // A failed write is this peer's problem, not the sender's: counted, not charged; the next round asks again.
+    this.writes = written.catch(() => {
+      this.metrics.storeFailures++
+    })
+    if (!batch.done) return
+    await this.writes
+    const gained = this.roundGains.get(peer) ?? 0
     this.roundGains.delete(peer)
     // A round that brought news may have been cut at the responder's limit: ask again.
     if (gained > 0) await this.syncWith(peer)

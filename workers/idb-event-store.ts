@@ -1,22 +1,35 @@
 /**
  * The browser's `EventStore`: IndexedDB through `idb`, used from dedicated
- * workers. One append is one readwrite transaction (batched writes are
- * 10–100x faster than a transaction per event); it resolves once the
- * transaction has committed.
+ * workers. An append is one readwrite transaction that only writes: each
+ * entry is an `add`, which the database itself refuses when the event is
+ * already stored or its origin slot is taken (a unique index), so nothing
+ * is read first. It resolves once the transaction has committed.
  *
- * Object stores: `events` (eventId → entry), `slots` (replicaId | seq u64 BE → eventId),
- * `counters` (replicaId → contiguous counter).
+ * Object stores: `events` (eventId → entry, unique index `slot` on
+ * replicaId | seq u64 BE), `counters` (replicaId → contiguous counter).
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { compareBytes, concatBytes, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb'
+import {
+  compareBytes,
+  concatBytes,
+  type Bytes32,
+  type EventStore,
+  type SlotLookup,
+  type SlotProbe,
+  type StoredEntry,
+  type VersionVectorEntry,
+} from '../core/index.js'
 
 /** IndexedDB keys must be views of a plain ArrayBuffer; every array here is (none is shared memory). */
 type Key = Uint8Array<ArrayBuffer>
 const key = (bytes: Uint8Array): Key => bytes as Key
 
+interface StoredRecord extends StoredEntry {
+  slot: Key
+}
+
 interface EventDb extends DBSchema {
-  events: { key: Key; value: StoredEntry }
-  slots: { key: Key; value: Uint8Array }
+  events: { key: Key; value: StoredRecord; indexes: { slot: Key } }
   counters: { key: Key; value: bigint }
 }
 
@@ -28,6 +41,7 @@ function u64be(n: bigint): Uint8Array {
   return out
 }
 const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, u64be(seq)))
+const plainEntry = ({ replicaId, seq, eventId, event }: StoredRecord): StoredEntry => ({ replicaId, seq, eventId, event })
 
 export class IndexedDbEventStore implements EventStore {
   private constructor(private readonly db: IDBPDatabase<EventDb>) {}
@@ -36,8 +50,7 @@ export class IndexedDbEventStore implements EventStore {
   static async open(name: string): Promise<IndexedDbEventStore> {
     const db = await openDB<EventDb>(name, SCHEMA_VERSION, {
       upgrade(database) {
-        database.createObjectStore('events')
-        database.createObjectStore('slots')
+        database.createObjectStore('events').createIndex('slot', 'slot', { unique: true })
         database.createObjectStore('counters')
       },
     })
@@ -50,32 +63,42 @@ export class IndexedDbEventStore implements EventStore {
 
   async append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     if (entries.length === 0) return []
-    const tx = this.db.transaction(['events', 'slots', 'counters'], 'readwrite')
-    const events = tx.objectStore('events')
-    const slots = tx.objectStore('slots')
-    const counters = tx.objectStore('counters')
-    const existing = await Promise.all(entries.map((e) => Promise.all([events.getKey(key(e.eventId)), slots.getKey(slotKey(e.replicaId, e.seq))])))
-    const taken = new Set<string>()
-    const added: StoredEntry[] = []
-    entries.forEach((e, i) => {
-      const [event, slot] = existing[i]!
-      const id = `e${e.eventId.join()}`
-      const at = `s${e.replicaId.join()}:${e.seq}`
-      if (event !== undefined || slot !== undefined || taken.has(id) || taken.has(at)) return
-      taken.add(id).add(at)
-      const copy: StoredEntry = { replicaId: e.replicaId.slice(), seq: e.seq, eventId: e.eventId.slice(), event: e.event.slice() }
-      added.push(copy)
-      void events.put(copy, key(copy.eventId))
-      void slots.put(copy.eventId, slotKey(copy.replicaId, copy.seq))
+    const tx = this.db.transaction(['events', 'counters'], 'readwrite')
+    const events = unwrap(tx.objectStore('events'))
+    const outcomes = entries.map((e) => {
+      const record: StoredRecord = {
+        replicaId: e.replicaId.slice(),
+        seq: e.seq,
+        eventId: e.eventId.slice(),
+        event: e.event.slice(),
+        slot: slotKey(e.replicaId, e.seq),
+      }
+      const request = events.add(record, key(record.eventId))
+      return new Promise<StoredRecord | undefined>((resolve) => {
+        request.onsuccess = () => resolve(record)
+        request.onerror = (event) => {
+          // A known event or a taken slot: skip this entry, keep the transaction.
+          event.preventDefault()
+          event.stopPropagation()
+          resolve(undefined)
+        }
+      })
     })
-    const origins = new Map(added.map((e) => [e.replicaId.join(), e.replicaId]))
+    const added = (await Promise.all(outcomes)).filter((r): r is StoredRecord => r !== undefined)
+    const counters = tx.objectStore('counters')
+    const slots = tx.objectStore('events').index('slot')
+    const byOrigin = new Map<string, { replicaId: Bytes32; seqs: Set<bigint> }>()
+    for (const r of added) {
+      const origin = byOrigin.get(r.replicaId.join()) ?? { replicaId: r.replicaId, seqs: new Set() }
+      origin.seqs.add(r.seq)
+      byOrigin.set(r.replicaId.join(), origin)
+    }
     await Promise.all(
-      [...origins.values()].map(async (replicaId) => {
+      [...byOrigin.values()].map(async ({ replicaId, seqs }) => {
         let counter = (await counters.get(key(replicaId))) ?? 0n
-        // Slots filled by this batch are known without a read; only gaps beyond them are looked up.
-        const origin = replicaId.join()
+        // Slots this batch filled are known without a read; only the first gap beyond them is looked up.
         for (;;) {
-          if (taken.has(`s${origin}:${counter + 1n}`)) counter++
+          if (seqs.has(counter + 1n)) counter++
           else if ((await slots.getKey(slotKey(replicaId, counter + 1n))) !== undefined) counter++
           else break
         }
@@ -83,7 +106,7 @@ export class IndexedDbEventStore implements EventStore {
       }),
     )
     await tx.done
-    return added
+    return added.map(plainEntry)
   }
 
   async has(eventId: Bytes32): Promise<boolean> {
@@ -92,19 +115,19 @@ export class IndexedDbEventStore implements EventStore {
 
   async lookup(probes: readonly SlotProbe[]): Promise<SlotLookup[]> {
     if (probes.length === 0) return []
-    const tx = this.db.transaction(['events', 'slots'])
-    const events = tx.objectStore('events')
-    const slots = tx.objectStore('slots')
+    const tx = this.db.transaction('events')
+    const slots = tx.store.index('slot')
     return Promise.all(
       probes.map(async (p) => {
-        const [stored, slotHolder] = await Promise.all([events.getKey(key(p.eventId)), slots.get(slotKey(p.replicaId, p.seq))])
-        return { stored: stored !== undefined, slotHolder }
+        const [stored, slotHolder] = await Promise.all([tx.store.getKey(key(p.eventId)), slots.getKey(slotKey(p.replicaId, p.seq))])
+        return { stored: stored !== undefined, slotHolder: slotHolder && new Uint8Array(slotHolder) }
       }),
     )
   }
 
   async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {
-    return this.db.get('slots', slotKey(replicaId, seq))
+    const holder = await this.db.getKeyFromIndex('events', 'slot', slotKey(replicaId, seq))
+    return holder && new Uint8Array(holder)
   }
 
   async versionVector(): Promise<VersionVectorEntry[]> {
@@ -118,11 +141,9 @@ export class IndexedDbEventStore implements EventStore {
 
   async entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]> {
     if (limit <= 0) return []
-    const tx = this.db.transaction(['slots', 'events'])
     const range = IDBKeyRange.bound(slotKey(replicaId, after), key(concatBytes(replicaId, new Uint8Array(8).fill(0xff))), true, false)
-    const ids = await tx.objectStore('slots').getAll(range, Math.min(limit, 2 ** 32 - 1))
-    const events = tx.objectStore('events')
-    return (await Promise.all(ids.map((id) => events.get(key(id))))).filter((e): e is StoredEntry => e !== undefined)
+    const records = await this.db.getAllFromIndex('events', 'slot', range, Math.min(limit, 2 ** 32 - 1))
+    return records.map(plainEntry)
   }
 
   async count(): Promise<number> {

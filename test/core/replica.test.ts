@@ -5,6 +5,7 @@ import {
   encodeEvent,
   encodeFrame,
   encodeLogEntry,
+  encodeSyncBatch,
   encodeSyncRequest,
   MemoryEventStore,
   originOf,
@@ -175,6 +176,15 @@ describe('replica', () => {
     await server.receive('flooder', request)
     await server.receive('flooder', request)
     expect(frames.filter((to) => to === 'flooder')).toHaveLength(7)
+  })
+
+  it('refuses sync batches it did not ask for, unverified', async () => {
+    const { replicas, stores } = pair()
+    const [event] = await attestations(1)
+    const entry = { replicaId: originOf(event!), seq: 1n, event: encodeEvent(event!) }
+    await replicas[1]!.receive('mallory', encodeFrame('syncBatch', encodeSyncBatch({ entries: [entry, entry], done: true })))
+    expect(replicas[1]!.metrics.rejections.get('unsolicited-batch')).toBe(1)
+    expect(await stores[1]!.count()).toBe(0)
   })
 
   it('validates its settings', () => {
