@@ -52,6 +52,8 @@ export interface ReplicaSettings {
   syncRequestsPerSecond: number
   /** Sync requests a peer may make in a burst. */
   syncRequestBurst: number
+  /** A sync round that shows no life for this long (ms) is taken as lost, and a new one may start. */
+  roundTimeoutMs: number
 }
 
 export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({
@@ -60,6 +62,7 @@ export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({
   forwardGossip: true,
   syncRequestsPerSecond: 5,
   syncRequestBurst: 20,
+  roundTimeoutMs: 15_000,
 })
 
 export class ReplicaSettingsError extends TerrainError {
@@ -84,6 +87,7 @@ export function validateReplicaSettings(s: ReplicaSettings): ReplicaSettings {
     throw new ReplicaSettingsError('syncRequestsPerSecond', 'must be a positive number')
   }
   if (!Number.isInteger(s.syncRequestBurst) || s.syncRequestBurst < 1) throw new ReplicaSettingsError('syncRequestBurst', 'must be an integer ≥ 1')
+  if (!(s.roundTimeoutMs > 0)) throw new ReplicaSettingsError('roundTimeoutMs', 'must be a positive number of ms')
   return s
 }
 
@@ -124,8 +128,10 @@ export class Replica {
   private readonly listeners: StoredListener[] = []
   /** Batches validated and being written, in order. */
   private writes: Promise<void> = Promise.resolve()
-  /** Sync requests sent to each peer whose last batch has not arrived yet. */
+  /** Peers with a sync round under way (request sent, last batch not in yet). */
   private readonly pendingRounds = new Map<string, number>()
+  /** When each pending round last showed life (request sent or batch received). */
+  private readonly roundStarted = new Map<string, number>()
   /** Events gained so far in the sync round each peer is answering. */
   private readonly roundGains = new Map<string, number>()
 
@@ -170,9 +176,17 @@ export class Replica {
     return entry
   }
 
-  /** Start a pull round with `peer`: send our version vector. */
+  /**
+   * Start a pull round with `peer`: send our version vector. While a round
+   * with the peer is under way another would fetch the same entries again,
+   * so it is skipped, unless the pending one looks lost (no answer within
+   * `roundTimeoutMs`).
+   */
   async syncWith(peer: string): Promise<void> {
-    this.pendingRounds.set(peer, (this.pendingRounds.get(peer) ?? 0) + 1)
+    const since = this.roundStarted.get(peer)
+    if ((this.pendingRounds.get(peer) ?? 0) > 0 && since !== undefined && this.now() - since < this.settings.roundTimeoutMs) return
+    this.pendingRounds.set(peer, 1)
+    this.roundStarted.set(peer, this.now())
     const request: SyncRequest = {
       world: this.log.world,
       vector: await this.log.store.versionVector(),
@@ -238,10 +252,8 @@ export class Replica {
     // Only answers to our own requests are taken: an unsolicited batch would make us verify at will.
     const pending = this.pendingRounds.get(peer) ?? 0
     if (pending === 0) return this.reject(peer, 'unsolicited-batch')
-    if (batch.done) {
-      if (pending === 1) this.pendingRounds.delete(peer)
-      else this.pendingRounds.set(peer, pending - 1)
-    }
+    this.roundStarted.set(peer, this.now()) // an answer is arriving: the round is alive
+    if (batch.done) this.pendingRounds.delete(peer)
     // Validate now; write behind: the next batch is validated while this one is stored.
     const prepared = await this.log.prepare(batch.entries)
     const written = this.writes.then(async () => {

@@ -178,6 +178,22 @@ describe('replica', () => {
     expect(frames.filter((to) => to === 'flooder')).toHaveLength(7)
   })
 
+  it('starts no second round with a peer while one is under way, unless it looks lost', async () => {
+    let now = 0
+    const sent: string[] = []
+    const client = new Replica(new EventLog(f.world.id, new MemoryEventStore()), { send: (to) => sent.push(to) }, () => [], { roundTimeoutMs: 10_000 }, () => now)
+    await client.syncWith('server')
+    await client.syncWith('server')
+    await client.syncWith('other')
+    expect(sent).toEqual(['server', 'other'])
+    now += 10_000
+    await client.syncWith('server')
+    expect(sent).toEqual(['server', 'other', 'server'])
+    await client.receive('server', encodeFrame('syncBatch', encodeSyncBatch({ entries: [], done: true })))
+    await client.syncWith('server')
+    expect(sent).toHaveLength(4)
+  })
+
   it('refuses sync batches it did not ask for, unverified', async () => {
     const { replicas, stores } = pair()
     const [event] = await attestations(1)
