@@ -60,7 +60,7 @@ const api = {
   /** Open the world's log and the peer identity; returns what the page needs to start libp2p. */
   async open(worldPhrase: string): Promise<{ world: string; seed: Uint8Array }> {
     const world = await createWorld(worldPhrase)
-    const seed = await loadOrCreateTransportSeed()
+    const { seed } = await loadOrCreateTransportSeed()
     const store = await IndexedDbEventStore.open(`terrain-log-${toHex(world.id)}`)
     const log = new EventLog(world.id, store)
     const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })

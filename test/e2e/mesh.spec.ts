@@ -80,3 +80,18 @@ test('killing the relay with SIGKILL loses no event it acknowledged', async ({ b
   const fresh = await openPeer(browser)
   for (const id of ids) await eventually(fresh, id)
 })
+
+test('two tabs of one profile share the log database but not an identity', async ({ browser }) => {
+  const first = await openPeer(browser)
+  const second = await first.context().newPage()
+  await second.goto(relay.url)
+  await second.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
+  const ids = await Promise.all([first, second].map((p) => p.evaluate(async () => (await window.terrain.mesh).peerId)))
+  expect(ids[0]).not.toBe(ids[1])
+  const fromSecond = await endorse(second)
+  await eventually(first, fromSecond)
+  // A reloaded tab gets its identity back.
+  await first.reload()
+  await first.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
+  expect(await first.evaluate(async () => (await window.terrain.mesh).peerId)).toBe(ids[0])
+})
