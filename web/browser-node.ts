@@ -10,9 +10,9 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify, type Identify } from '@libp2p/identify'
-import type { Libp2p, PeerDiscovery } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 import { ping, type Ping } from '@libp2p/ping'
-import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { pubsubPeerDiscovery, type PubSubPeerDiscovery, type PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
@@ -21,7 +21,7 @@ import { discoveryTopic, gossipTopic, terrainGossipsubOptions } from '../relay-s
 import type { MeshServices } from '../relay-server/mesh.js'
 import type { NetConfig } from './net-config.js'
 
-export type BrowserServices = MeshServices & { identify: Identify; ping: Ping; discovery: PeerDiscovery }
+export type BrowserServices = MeshServices & { identify: Identify; ping: Ping; discovery: PubSubPeerDiscovery }
 
 export async function createBrowserNode(
   seed: Uint8Array,
@@ -41,7 +41,11 @@ export async function createBrowserNode(
       identify: identify(),
       ping: ping(),
       pubsub: gossipsub(await terrainGossipsubOptions(gossipTopic(world), [discoveryTopic(world)])),
-      discovery: pubsubPeerDiscovery({ topics: [discoveryTopic(world)], interval: 5_000 }),
+      // The factory is typed as returning a plain PeerDiscovery; it builds a PubSubPeerDiscovery,
+      // whose broadcast the mesh calls when this page's addresses change.
+      discovery: pubsubPeerDiscovery({ topics: [discoveryTopic(world)], interval: 5_000 }) as unknown as (
+        components: PubSubPeerDiscoveryComponents,
+      ) => PubSubPeerDiscovery,
     },
   })
 }

@@ -36,6 +36,10 @@ export class PeerMesh {
   private readonly antiEntropy: AntiEntropy
   private readonly bootstrap: BootstrapDialer
   private readonly onDiscovery = (event: CustomEvent<PeerInfo>) => void this.connectDirect(event.detail)
+  /** Announce at once when our addresses change (a new reservation), not at the next interval. */
+  private readonly onAddressChange = () => {
+    if (this.node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit'))) this.node.services.discovery._broadcast()
+  }
 
   constructor(
     readonly node: Libp2p<BrowserServices>,
@@ -62,11 +66,13 @@ export class PeerMesh {
     await this.antiEntropy.start()
     // Straight from the discovery service: libp2p's own peer:discovery drops peers whose only addresses are circuit ones.
     this.node.services.discovery.addEventListener('peer', this.onDiscovery)
+    this.node.addEventListener('self:peer:update', this.onAddressChange)
     this.bootstrap.start()
   }
 
   async stop(): Promise<void> {
     this.node.services.discovery.removeEventListener('peer', this.onDiscovery)
+    this.node.removeEventListener('self:peer:update', this.onAddressChange)
     this.bootstrap.stop()
     this.antiEntropy.stop()
     this.gossip.stop()
