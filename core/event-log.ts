@@ -9,7 +9,7 @@ import { CanonError, decode } from './canonical.js'
 import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { encodeEvent, eventCodec } from './structs.js'
-import { eventSigner, MAX_EVENT_BYTES, validateEventBytes, type EventRejection } from './events.js'
+import { eventSigner, MAX_EVENT_BYTES, validateDecodedEvent, type EventRejection } from './events.js'
 import type { EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
 import { deriveReplicaIdSync } from './ids.js'
@@ -117,7 +117,7 @@ export class EventLog {
   }
 
   private async check(entry: LogEntry, event: Event, slotHolder: Bytes32 | undefined): Promise<IngestError | undefined> {
-    const result = await validateEventBytes(entry.event, {
+    const result = await validateDecodedEvent(event, entry.event, {
       world: this.world,
       ...(this.options.epochs ? { epochs: this.options.epochs() } : {}),
       ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}),

@@ -200,6 +200,17 @@ export async function validateEventBytes(input: Uint8Array, options: EventValida
   return validateDecoded(event, input, options)
 }
 
+/**
+ * Validate an event already decoded from `bytes` by the strict decoder (so
+ * `bytes` is its canonical encoding): saves decoding twice where the caller
+ * needed the event anyway. Passing any other bytes is a caller bug.
+ */
+export async function validateDecodedEvent(event: Event, bytes: Uint8Array, options: EventValidationOptions = {}): Promise<EventValidation> {
+  if (bytes.length > MAX_EVENT_BYTES) return reject('too-large', `event is ${bytes.length} bytes, limit ${MAX_EVENT_BYTES}`)
+  await blake3Ready()
+  return validateDecoded(event, bytes, options)
+}
+
 /** `bytes` is the canonical encoding of `event`, so the EventId is hashed straight from it. */
 async function validateDecoded(event: Event, bytes: Uint8Array, options: EventValidationOptions): Promise<EventValidation> {
   if (event.eventType !== event.body.type) {
