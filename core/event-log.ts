@@ -36,7 +36,7 @@ export interface PreparedBatch {
 }
 
 export interface EventLogOptions {
-  /** Accept only events whose epoch lies in this window, if given. */
+  /** Accept only events whose epoch lies in this range, if given. */
   epochs?: () => { min: bigint; max: bigint }
   ed25519?: Ed25519Backend
 }

@@ -26,18 +26,18 @@ export interface MeshSimOptions {
   /** Random extra neighbours per replica, on top of a ring that keeps the graph connected. */
   degree: number
   link: LinkModel
-  /** Events published by random honest replicas, evenly over `publishWindowMs`. */
+  /** Events published by random honest replicas, evenly over `publishPeriodMs`. */
   events: number
-  publishWindowMs: number
+  publishPeriodMs: number
   /** Share of replicas offline at any time; the offline set is redrawn every `churnPeriodMs`. */
   churn: number
   churnPeriodMs: number
-  /** Random two-way partitions during the publish window, each lasting `partitionMs`. */
+  /** Random two-way partitions during the publish period, each lasting `partitionMs`. */
   partitions: number
   partitionMs: number
   /** Each replica pulls from a random online neighbour this often. */
   antiEntropyMs: number
-  /** Time after the publish window with everyone online and no partition, for anti-entropy to finish. */
+  /** Time after the publish period with everyone online and no partition, for anti-entropy to finish. */
   settleMs: number
   /** Replicas that inject bad entries instead of behaving. */
   adversaries: number
@@ -51,7 +51,7 @@ export interface MeshSimResult {
   catchUpLatencies: number[]
   /** Virtual time of the last delivery: when the honest replicas had converged. */
   lastDeliveryMs: number
-  /** Share of (event, honest replica) pairs delivered by the end of the publish window. */
+  /** Share of (event, honest replica) pairs delivered by the end of the publish period. */
   deliveredBeforeSettle: number
   /** The same after the settle phase. */
   deliveredFinal: number
@@ -96,8 +96,8 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
   const gossipLatencies: number[] = []
   const catchUpLatencies: number[] = []
   let lastDeliveryMs = 0
-  const deliveredInWindow = new Set<string>()
-  let windowOpen = true
+  const deliveredWhilePublishing = new Set<string>()
+  let publishing = true
 
   for (const name of names) {
     const store = new MemoryEventStore()
@@ -122,7 +122,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
       const online = onlineAtPublish.get(id)!.has(name) && (lastOffline.get(name) ?? -1) < at
       ;(online ? gossipLatencies : catchUpLatencies).push(net.now - at)
       lastDeliveryMs = net.now
-      if (windowOpen) deliveredInWindow.add(`${id}:${name}`)
+      if (publishing) deliveredWhilePublishing.add(`${id}:${name}`)
     })
     net.attach(name, (from, frame) => (adversaries.has(name) ? Promise.resolve() : replica.receive(from, frame)))
     nodes.set(name, node)
@@ -130,7 +130,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
 
   // Publications by random honest replicas.
   for (let i = 0; i < o.events; i++) {
-    const at = (o.publishWindowMs * i) / Math.max(1, o.events)
+    const at = (o.publishPeriodMs * i) / Math.max(1, o.events)
     const author = nodes.get(honest[net.randomInt(0, honest.length - 1)]!)!
     net.at(at, async () => {
       if (!net.isOnline(author.name)) return
@@ -142,7 +142,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
   }
 
   // Anti-entropy: every honest replica pulls from a random online neighbour, jittered.
-  const end = o.publishWindowMs + o.settleMs
+  const end = o.publishPeriodMs + o.settleMs
   for (const name of honest) {
     const node = nodes.get(name)!
     for (let t = net.random() * o.antiEntropyMs; t < end; t += o.antiEntropyMs) {
@@ -156,7 +156,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
 
   // Churn: redraw the offline set; a replica coming back pulls at once.
   if (o.churn > 0) {
-    for (let t = 0; t < o.publishWindowMs; t += o.churnPeriodMs) {
+    for (let t = 0; t < o.publishPeriodMs; t += o.churnPeriodMs) {
       net.at(t, async () => {
         const wasOffline = new Set(honest.filter((n) => !net.isOnline(n)))
         for (const n of honest) {
@@ -176,15 +176,15 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
 
   // Partitions: split the replicas in two random halves for a while.
   for (let p = 0; p < o.partitions; p++) {
-    const start = net.random() * Math.max(0, o.publishWindowMs - o.partitionMs)
+    const start = net.random() * Math.max(0, o.publishPeriodMs - o.partitionMs)
     net.at(start, () => net.partition(new Map(names.map((n) => [n, net.random() < 0.5 ? 1 : 2]))))
     net.at(start + o.partitionMs, () => net.heal())
   }
 
   const injected = await scheduleAdversaries(net, nodes, [...adversaries], world, o)
 
-  await net.run(o.publishWindowMs)
-  windowOpen = false
+  await net.run(o.publishPeriodMs)
+  publishing = false
   net.heal()
   for (const n of names) net.setOnline(n, true)
   await net.run(end)
@@ -208,7 +208,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
     gossipLatencies,
     catchUpLatencies,
     lastDeliveryMs,
-    deliveredBeforeSettle: pairs ? deliveredInWindow.size / pairs : 1,
+    deliveredBeforeSettle: pairs ? deliveredWhilePublishing.size / pairs : 1,
     deliveredFinal: pairs ? deliveredFinal / pairs : 1,
     converged,
     injected: injected.size,
@@ -240,7 +240,7 @@ async function scheduleAdversaries(
   let n = 0
   for (const name of adversaries) {
     const node = nodes.get(name)!
-    for (let t = 500; t < o.publishWindowMs; t += 1000) {
+    for (let t = 500; t < o.publishPeriodMs; t += 1000) {
       const kind = n++ % 4
       const entry = await badEntry(kind, world, otherWorld, node.signer, n)
       injected.add(entry.id)

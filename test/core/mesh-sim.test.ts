@@ -7,7 +7,7 @@ const base: MeshSimOptions = {
   degree: 2,
   link: { latencyMs: 20, jitterMs: 20, loss: 0.02 },
   events: 30,
-  publishWindowMs: 20_000,
+  publishPeriodMs: 20_000,
   churn: 0.2,
   churnPeriodMs: 2_000,
   partitions: 3,
