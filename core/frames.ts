@@ -3,6 +3,7 @@
  * `varint(length) || version (u8) || kind (u8) || payload`. Sizes are
  * checked before anything is buffered, so a hostile length costs nothing.
  */
+import { Writer } from './canonical.js'
 import { TerrainError } from './errors.js'
 
 export const FRAME_VERSION = 1
@@ -22,31 +23,22 @@ export class FrameError extends TerrainError {
 export interface Frame {
   kind: FrameKind
   payload: Uint8Array
-}
-
-function varint(n: number): number[] {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return out
+  /** The whole frame as received (prefix included), to pass on without re-encoding. */
+  bytes: Uint8Array
 }
 
 export function encodeFrame(kind: FrameKind, payload: Uint8Array): Uint8Array {
   const bodyLength = payload.length + 2
   if (bodyLength > MAX_FRAME_BYTES) throw new FrameError('frame-too-large', `frame of ${bodyLength} bytes exceeds ${MAX_FRAME_BYTES}`)
-  const prefix = varint(bodyLength)
-  const out = new Uint8Array(prefix.length + bodyLength)
-  out.set(prefix, 0)
-  out[prefix.length] = FRAME_VERSION
-  out[prefix.length + 1] = FRAME_KINDS[kind]
-  out.set(payload, prefix.length + 2)
-  return out
+  const w = new Writer(bodyLength + 4)
+  w.varint(bodyLength)
+  w.byte(FRAME_VERSION)
+  w.byte(FRAME_KINDS[kind])
+  w.bytes(payload)
+  return w.finish()
 }
 
-function parseBody(body: Uint8Array): Frame {
+function parseBody(body: Uint8Array): Omit<Frame, 'bytes'> {
   if (body[0] !== FRAME_VERSION) throw new FrameError('unknown-version', `frame version ${body[0]}, this peer speaks ${FRAME_VERSION}`)
   const kind = KIND_BY_CODE.get(body[1]!)
   if (!kind) throw new FrameError('unknown-kind', `unknown frame kind ${body[1]}`)
@@ -78,9 +70,9 @@ export class FrameDecoder {
         this.needed = header[1] + header[0]
       }
       if (this.buffered < this.needed) break
-      const joined = this.take(this.needed)
-      const [length, bodyStart] = readLength(joined, 0)!
-      frames.push(parseBody(joined.subarray(bodyStart, bodyStart + length)))
+      const bytes = this.take(this.needed)
+      const [length, bodyStart] = readLength(bytes, 0)!
+      frames.push({ ...parseBody(bytes.subarray(bodyStart, bodyStart + length)), bytes })
       this.needed = undefined
     }
     return frames
@@ -140,10 +132,16 @@ function readLength(buf: Uint8Array, at: number): [number, number] | undefined {
   throw new FrameError('frame-too-large', `frame length prefix longer than 4 bytes`)
 }
 
-/** Decode exactly one frame from a complete message (e.g. a pubsub payload). */
+/** Decode exactly one frame from a complete message (e.g. a pubsub payload), without copying it. */
 export function decodeFrame(bytes: Uint8Array): Frame {
-  const decoder = new FrameDecoder()
-  const frames = decoder.push(bytes)
-  if (frames.length !== 1 || decoder.pending !== 0) throw new FrameError('truncated-frame', 'message is not exactly one frame')
-  return frames[0]!
+  const notOne = () => new FrameError('truncated-frame', 'message is not exactly one frame')
+  const header = readLength(bytes, 0)
+  if (!header) throw notOne()
+  const [length, bodyStart] = header
+  const end = bodyStart + length
+  if (end > bytes.length) throw notOne()
+  // The first frame's own faults (version, kind) are named before any surplus is.
+  const frame = { ...parseBody(bytes.subarray(bodyStart, end)), bytes }
+  if (end !== bytes.length) throw notOne()
+  return frame
 }

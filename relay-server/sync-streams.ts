@@ -15,7 +15,7 @@
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { encodeFrame, FrameDecoder, FrameError } from '../core/index.js'
+import { FrameDecoder, FrameError } from '../core/index.js'
 
 export const SYNC_PROTOCOL = '/terrain/sync/1.0.0'
 
@@ -145,7 +145,7 @@ export class SyncStreams {
     try {
       for await (const chunk of stream) {
         for (const frame of decoder.push(chunk.subarray())) {
-          await this.handlers.frame(peer, encodeFrame(frame.kind, frame.payload))
+          await this.handlers.frame(peer, frame.bytes)
         }
       }
       if (decoder.pending > 0) throw new FrameError('truncated-frame', `stream ended inside a frame (${decoder.pending} bytes)`)

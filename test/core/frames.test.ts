@@ -66,6 +66,7 @@ describe('frames', () => {
     for (let i = 0; i < stream.length; i++) frames.push(...decoder.push(stream.subarray(i, i + 1)))
     expect(frames).toHaveLength(1)
     expect(frames[0]!.payload).toEqual(payload)
+    expect(frames[0]!.bytes).toEqual(stream) // the frame as received, for handing on without re-encoding
     expect(decoder.pending).toBe(0)
   })
 
