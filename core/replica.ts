@@ -20,7 +20,7 @@ import {
   type SyncBatch,
   type SyncRequest,
 } from './sync-messages.js'
-import type { Event, VersionVectorEntry } from './types.js'
+import type { Event } from './types.js'
 
 /** Sends whole frames to peers; delivery may fail silently (the protocol heals by anti-entropy). */
 export interface FrameTransport {
@@ -128,10 +128,8 @@ export class Replica {
   private readonly listeners: StoredListener[] = []
   /** Batches validated and being written, in order. */
   private writes: Promise<void> = Promise.resolve()
-  /** Peers with a sync round under way (request sent, last batch not in yet). */
-  private readonly pendingRounds = new Map<string, number>()
-  /** When each pending round last showed life (request sent or batch received). */
-  private readonly roundStarted = new Map<string, number>()
+  /** Peers with a sync round under way (request sent, last batch not in), and when it last showed life. */
+  private readonly rounds = new Map<string, number>()
   /** Events gained so far in the sync round each peer is answering. */
   private readonly roundGains = new Map<string, number>()
 
@@ -183,10 +181,9 @@ export class Replica {
    * `roundTimeoutMs`).
    */
   async syncWith(peer: string): Promise<void> {
-    const since = this.roundStarted.get(peer)
-    if ((this.pendingRounds.get(peer) ?? 0) > 0 && since !== undefined && this.now() - since < this.settings.roundTimeoutMs) return
-    this.pendingRounds.set(peer, 1)
-    this.roundStarted.set(peer, this.now())
+    const alive = this.rounds.get(peer)
+    if (alive !== undefined && this.now() - alive < this.settings.roundTimeoutMs) return
+    this.rounds.set(peer, this.now())
     const request: SyncRequest = {
       world: this.log.world,
       vector: await this.log.store.versionVector(),
@@ -198,8 +195,7 @@ export class Replica {
 
   /** Handle one inbound frame from `peer`. Never throws for bad input. */
   async receive(peer: string, bytes: Uint8Array): Promise<void> {
-    this.metrics.framesIn++
-    this.metrics.bytesIn += bytes.length
+    this.countIn(bytes)
     try {
       const frame = decodeFrame(bytes)
       if (frame.kind === 'gossip') await this.onGossip(peer, decodeLogEntry(frame.payload))
@@ -219,8 +215,7 @@ export class Replica {
    * on `accept`): the event is ingested and accounted like any other frame.
    */
   async ingestGossip(peer: string, data: Uint8Array): Promise<GossipVerdict> {
-    this.metrics.framesIn++
-    this.metrics.bytesIn += data.length
+    this.countIn(data)
     let entry: LogEntry
     try {
       const frame = decodeFrame(data)
@@ -230,7 +225,7 @@ export class Replica {
       if (!(e instanceof FrameError || e instanceof CanonError)) throw e
       return this.verdictReject(peer, e.code)
     }
-    const result = await this.account(peer, await this.log.ingest([entry]))
+    const result = await this.onGossip(peer, entry)
     if (result.added.length > 0) return { verdict: 'accept' }
     if (result.rejected.length > 0) return { verdict: 'reject', reason: result.rejected[0]!.code }
     return { verdict: 'ignore' }
@@ -241,19 +236,21 @@ export class Replica {
     return { verdict: 'reject', reason }
   }
 
-  private async onGossip(peer: string, entry: LogEntry): Promise<void> {
+  /** Ingest one pushed entry and, when it was new and this replica forwards, pass it on. */
+  private async onGossip(peer: string, entry: LogEntry): Promise<IngestResult> {
     const result = await this.account(peer, await this.log.ingest([entry]))
-    if (result.added.length === 0 || !this.settings.forwardGossip) return
-    const frame = encodeFrame('gossip', encodeLogEntry(entry))
-    for (const next of this.neighbours()) if (next !== peer) this.send(next, frame)
+    if (result.added.length > 0 && this.settings.forwardGossip) {
+      const frame = encodeFrame('gossip', encodeLogEntry(entry))
+      for (const next of this.neighbours()) if (next !== peer) this.send(next, frame)
+    }
+    return result
   }
 
   private async onSyncBatch(peer: string, batch: SyncBatch): Promise<void> {
     // Only answers to our own requests are taken: an unsolicited batch would make us verify at will.
-    const pending = this.pendingRounds.get(peer) ?? 0
-    if (pending === 0) return this.reject(peer, 'unsolicited-batch')
-    this.roundStarted.set(peer, this.now()) // an answer is arriving: the round is alive
-    if (batch.done) this.pendingRounds.delete(peer)
+    if (!this.rounds.has(peer)) return this.reject(peer, 'unsolicited-batch')
+    if (batch.done) this.rounds.delete(peer)
+    else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
     // Validate now; write behind: the next batch is validated while this one is stored.
     const prepared = await this.log.prepare(batch.entries)
     const written = this.writes.then(async () => {
@@ -287,7 +284,8 @@ export class Replica {
     for (const mine of await this.log.store.versionVector()) {
       const after = theirs.get(toHex(mine.replicaId)) ?? 0n
       if (after >= mine.counter || budget === 0) continue
-      const missing = await this.missing(mine, after, budget)
+      // Every slot up to our counter is filled, so these are exactly the entries after theirs.
+      const missing = await this.log.store.entriesAfter(mine.replicaId, after, Math.min(budget, Number(mine.counter - after)))
       budget -= missing.length
       for (const stored of missing) {
         const size = stored.event.length + 64
@@ -297,12 +295,6 @@ export class Replica {
       }
     }
     flush(true)
-  }
-
-  /** Entries of an origin beyond what the requester holds, up to our contiguous counter and `budget`. */
-  private async missing(mine: VersionVectorEntry, after: bigint, budget: number) {
-    const entries = await this.log.store.entriesAfter(mine.replicaId, after, Math.min(budget, Number(mine.counter - after)))
-    return entries.filter((e) => e.seq <= mine.counter)
   }
 
   private async account(peer: string, result: IngestResult): Promise<IngestResult> {
@@ -316,6 +308,11 @@ export class Replica {
   private reject(peer: string, reason: string): void {
     this.metrics.rejections.set(reason, (this.metrics.rejections.get(reason) ?? 0) + 1)
     this.penalties.set(peer, (this.penalties.get(peer) ?? 0) + 1)
+  }
+
+  private countIn(frame: Uint8Array): void {
+    this.metrics.framesIn++
+    this.metrics.bytesIn += frame.length
   }
 
   private send(peer: string, frame: Uint8Array): void {
