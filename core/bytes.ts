@@ -51,6 +51,18 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text)
 }
 
+/** 8-byte big-endian u64: keys that must sort by number (storage slots). */
+export function be64(n: bigint): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, n)
+  return out
+}
+
+/** Reads `be64` back from `bytes` at `at`. */
+export function readBe64(bytes: Uint8Array, at = 0): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(at)
+}
+
 /** `le64(n)` of PROTOCOL.md §3: the 8-byte little-endian u64. */
 export function le64(n: bigint): Uint8Array {
   if (n < 0n || n > 0xffff_ffff_ffff_ffffn) throw new RangeError(`not a u64: ${n}`)
@@ -59,6 +71,3 @@ export function le64(n: bigint): Uint8Array {
   return out
 }
 
-export function filled(byte: number, length = 32): Uint8Array {
-  return new Uint8Array(length).fill(byte)
-}

@@ -50,18 +50,9 @@ export interface EventValidationOptions {
   ed25519?: Ed25519Backend
 }
 
+/** Every body variant keeps its payload under its own type name, and every payload has a world and an epoch. */
 function bodyHeader(body: EventBody): { world: Bytes32; epochId: bigint } {
-  return body.type === 'receipt'
-    ? body.receipt
-    : body.type === 'attestation'
-      ? body.attestation
-      : body.type === 'dispute'
-        ? body.dispute
-        : body.type === 'linkHint'
-          ? body.linkHint
-          : body.type === 'ruleEndorsement'
-            ? body.ruleEndorsement
-            : body.descriptorPublish
+  return (body as unknown as Record<EventBody['type'], { world: Bytes32; epochId: bigint }>)[body.type]
 }
 
 /** The transport key that signed an event's body: its author. */

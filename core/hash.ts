@@ -4,7 +4,7 @@
  * hashes without awaiting, which keeps per-event validation cheap.
  */
 import { blake3 as blake3Keyed, createBLAKE3, type IHasher } from 'hash-wasm'
-import { fromHex } from './bytes.js'
+import { concatBytes, fromHex } from './bytes.js'
 import { TerrainError } from './errors.js'
 
 let hasher: IHasher | undefined
@@ -35,13 +35,5 @@ export async function blake3(...parts: Uint8Array[]): Promise<Uint8Array> {
 /** `HK(key, parts…)`: BLAKE3 keyed mode with a 32-byte key. */
 export async function blake3WithKey(key: Uint8Array, ...parts: Uint8Array[]): Promise<Uint8Array> {
   if (key.length !== 32) throw new TerrainError('wrong-key-length', `BLAKE3 key must be 32 bytes, got ${key.length}`)
-  let length = 0
-  for (const p of parts) length += p.length
-  const input = new Uint8Array(length)
-  let at = 0
-  for (const p of parts) {
-    input.set(p, at)
-    at += p.length
-  }
-  return fromHex(await blake3Keyed(input, 256, key))
+  return fromHex(await blake3Keyed(concatBytes(...parts), 256, key))
 }

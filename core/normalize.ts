@@ -2,7 +2,6 @@
  * Normalisation before hashing (PROTOCOL.md §1.1): sort and de-duplicate the
  * repeated fields. Returns new objects; inputs are never mutated.
  */
-import { equalBytes } from './bytes.js'
 import { compareAdapters, compareUtf8 } from './structs.js'
 import type { Adapter, CapabilityManifest, DescriptorCapability, ProviderDescriptorUnsigned } from './types.js'
 
@@ -35,9 +34,4 @@ export function normalizeDescriptorUnsigned(unsigned: ProviderDescriptorUnsigned
     contactPoints: normalizeContactPoints(unsigned.contactPoints),
     capability: normalizeCapability(unsigned.capability),
   }
-}
-
-/** True when two adapters are the same entry (used by tests and de-duplication checks). */
-export function sameAdapter(a: Adapter, b: Adapter): boolean {
-  return a.adapterType === b.adapterType && a.adapterId === b.adapterId && equalBytes(a.adapterDigest, b.adapterDigest)
 }

@@ -299,7 +299,5 @@ export type StructName = keyof typeof codecs
 
 export const encodeEvent = (event: Event): Uint8Array => encode(eventCodec, event)
 export const decodeEvent = (input: Uint8Array): Event => decode(eventCodec, input)
-export const encodeRuleBundle = (bundle: RuleBundle): Uint8Array => encode(ruleBundleCodec, bundle)
-export const decodeRuleBundle = (input: Uint8Array): RuleBundle => decode(ruleBundleCodec, input)
 export const encodeTerrainAddress = (address: TerrainAddress): Uint8Array => encode(terrainAddressCodec, address)
 export const decodeTerrainAddress = (input: Uint8Array): TerrainAddress => decode(terrainAddressCodec, input)

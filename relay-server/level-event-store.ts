@@ -9,25 +9,19 @@
  * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE).
  */
 import { ClassicLevel } from 'classic-level'
-import { compareBytes, concatBytes, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { be64, compareBytes, concatBytes, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
 const E = 0x65 // 'e'
 const S = 0x73 // 's'
 const C = 0x63 // 'c'
 const COUNT_KEY = new Uint8Array([0x6e]) // 'n'
 
-function u64be(n: bigint): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, n)
-  return out
-}
-const readU64be = (b: Uint8Array, at = 0): bigint => new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(at)
 
 /** classic-level hands out Buffers; the store's contract is plain Uint8Arrays. */
 const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b)
 
 const eventKey = (id: Bytes32) => concatBytes(new Uint8Array([E]), id)
-const slotKey = (replicaId: Bytes32, seq: bigint) => concatBytes(new Uint8Array([S]), replicaId, u64be(seq))
+const slotKey = (replicaId: Bytes32, seq: bigint) => concatBytes(new Uint8Array([S]), replicaId, be64(seq))
 const counterKey = (replicaId: Bytes32) => concatBytes(new Uint8Array([C]), replicaId)
 
 export interface LevelEventStoreOptions {
@@ -74,20 +68,20 @@ export class LevelEventStore implements EventStore {
       taken.add(id).add(slot)
       const copy = { ...e, event: e.event.slice() }
       added.push(copy)
-      ops.push({ type: 'put', key: eventKey(e.eventId), value: concatBytes(e.replicaId, u64be(e.seq), e.event) })
+      ops.push({ type: 'put', key: eventKey(e.eventId), value: concatBytes(e.replicaId, be64(e.seq), e.event) })
       ops.push({ type: 'put', key: slotKey(e.replicaId, e.seq), value: e.eventId })
     })
     if (added.length === 0) return []
     const origins = new Map(added.map((e) => [toHex(e.replicaId), e.replicaId]))
     for (const replicaId of origins.values()) {
       const stored = await this.db.get(counterKey(replicaId))
-      let counter = stored ? readU64be(stored) : 0n
+      let counter = stored ? readBe64(stored) : 0n
       const has = async (seq: bigint) =>
         taken.has(`${toHex(replicaId)}:${seq}`) || (await this.db.get(slotKey(replicaId, seq))) !== undefined
       while (await has(counter + 1n)) counter++
-      ops.push({ type: 'put', key: counterKey(replicaId), value: u64be(counter) })
+      ops.push({ type: 'put', key: counterKey(replicaId), value: be64(counter) })
     }
-    ops.push({ type: 'put', key: COUNT_KEY, value: u64be(BigInt((await this.count()) + added.length)) })
+    ops.push({ type: 'put', key: COUNT_KEY, value: be64(BigInt((await this.count()) + added.length)) })
     await this.db.batch(ops, { sync: this.fsync })
     return added
   }
@@ -113,7 +107,7 @@ export class LevelEventStore implements EventStore {
   async versionVector(): Promise<VersionVectorEntry[]> {
     const out: VersionVectorEntry[] = []
     for await (const [key, value] of this.db.iterator({ gt: new Uint8Array([C]), lt: new Uint8Array([C + 1]) })) {
-      const counter = readU64be(value)
+      const counter = readBe64(value)
       if (counter > 0n) out.push({ replicaId: plain(key.subarray(1)), counter })
     }
     return out.sort((a, b) => compareBytes(a.replicaId, b.replicaId))
@@ -131,7 +125,7 @@ export class LevelEventStore implements EventStore {
     const values = await this.db.getMany(ids.map(eventKey))
     return values.map((v, i) => ({
       replicaId: plain(v!.subarray(0, 32)),
-      seq: readU64be(v!, 32),
+      seq: readBe64(v!, 32),
       eventId: plain(ids[i]!),
       event: plain(v!.subarray(40)),
     }))
@@ -139,6 +133,6 @@ export class LevelEventStore implements EventStore {
 
   async count(): Promise<number> {
     const stored = await this.db.get(COUNT_KEY)
-    return stored ? Number(readU64be(stored)) : 0
+    return stored ? Number(readBe64(stored)) : 0
   }
 }

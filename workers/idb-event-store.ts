@@ -10,6 +10,7 @@
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase } from 'idb'
 import {
+  be64,
   compareBytes,
   concatBytes,
   type Bytes32,
@@ -17,6 +18,7 @@ import {
   type SlotLookup,
   type SlotProbe,
   type StoredEntry,
+  toHex,
   type VersionVectorEntry,
 } from '../core/index.js'
 
@@ -35,12 +37,7 @@ interface EventDb extends DBSchema {
 
 const SCHEMA_VERSION = 1
 
-function u64be(n: bigint): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, n)
-  return out
-}
-const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, u64be(seq)))
+const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, be64(seq)))
 const plainEntry = ({ replicaId, seq, eventId, event }: StoredRecord): StoredEntry => ({ replicaId, seq, eventId, event })
 
 export class IndexedDbEventStore implements EventStore {
@@ -89,9 +86,10 @@ export class IndexedDbEventStore implements EventStore {
     const slots = tx.objectStore('events').index('slot')
     const byOrigin = new Map<string, { replicaId: Bytes32; seqs: Set<bigint> }>()
     for (const r of added) {
-      const origin = byOrigin.get(r.replicaId.join()) ?? { replicaId: r.replicaId, seqs: new Set() }
+      const id = toHex(r.replicaId)
+      const origin = byOrigin.get(id) ?? { replicaId: r.replicaId, seqs: new Set() }
       origin.seqs.add(r.seq)
-      byOrigin.set(r.replicaId.join(), origin)
+      byOrigin.set(id, origin)
     }
     await Promise.all(
       [...byOrigin.values()].map(async ({ replicaId, seqs }) => {
