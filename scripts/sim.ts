@@ -3,7 +3,7 @@
  * delta sync, validation with real signatures) over simulated links; time
  * is virtual, so latencies are network latencies, independent of the machine.
  */
-import { runMeshSim, type MeshSimOptions, type MeshSimResult } from '../core/index.js'
+import { faultScenario, gossipScenario, runMeshSim, type MeshSimOptions, type MeshSimResult } from '../core/index.js'
 
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN
@@ -14,29 +14,10 @@ function percentile(xs: number[], p: number): number {
 const ms = (x: number) => (Number.isNaN(x) ? '—' : `${Math.round(x)} ms`)
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`
 
-const gossip: MeshSimOptions = {
-  seed: 1,
-  replicas: 1000,
-  degree: 3,
-  link: { latencyMs: 20, jitterMs: 0, loss: 0 },
-  events: 20,
-  publishPeriodMs: 10_000,
-  churn: 0,
-  churnPeriodMs: 2_000,
-  partitions: 0,
-  partitionMs: 0,
-  antiEntropyMs: 2_000,
-  settleMs: 30_000,
-  adversaries: 0,
-}
-
 const scenarios: [string, MeshSimOptions][] = [
-  ['1000 replicas, 20 ms links', gossip],
-  ['1000 replicas, 20 ms links, 20% churn', { ...gossip, churn: 0.2 }],
-  [
-    '100 replicas, 3 partitions, 20% churn, 2% loss, 4 adversaries',
-    { ...gossip, seed: 7, replicas: 100, degree: 2, link: { latencyMs: 20, jitterMs: 20, loss: 0.02 }, events: 30, publishPeriodMs: 20_000, churn: 0.2, partitions: 3, partitionMs: 4_000, antiEntropyMs: 1_000, settleMs: 40_000, adversaries: 4 },
-  ],
+  ['1000 replicas, 20 ms links', gossipScenario],
+  ['1000 replicas, 20 ms links, 20% churn', { ...gossipScenario, churn: 0.2 }],
+  ['100 replicas, 3 partitions, 20% churn, 2% loss, 4 adversaries', faultScenario],
 ]
 
 console.log('Terrain mesh simulator: gossip push + delta-sync anti-entropy, real validation, virtual time\n')

@@ -43,6 +43,40 @@ export interface MeshSimOptions {
   adversaries: number
 }
 
+/** Gossip at scale: 1,000 replicas on 20 ms links, no faults. */
+export const gossipScenario: Readonly<MeshSimOptions> = Object.freeze({
+  seed: 1,
+  replicas: 1000,
+  degree: 3,
+  link: { latencyMs: 20, jitterMs: 0, loss: 0 },
+  events: 20,
+  publishPeriodMs: 10_000,
+  churn: 0,
+  churnPeriodMs: 2_000,
+  partitions: 0,
+  partitionMs: 0,
+  antiEntropyMs: 2_000,
+  settleMs: 30_000,
+  adversaries: 0,
+})
+
+/** Everything going wrong at once: 100 replicas, partitions, 20% churn, 2% loss, adversaries. */
+export const faultScenario: Readonly<MeshSimOptions> = Object.freeze({
+  ...gossipScenario,
+  seed: 7,
+  replicas: 100,
+  degree: 2,
+  link: { latencyMs: 20, jitterMs: 20, loss: 0.02 },
+  events: 30,
+  publishPeriodMs: 20_000,
+  churn: 0.2,
+  partitions: 3,
+  partitionMs: 4_000,
+  antiEntropyMs: 1_000,
+  settleMs: 40_000,
+  adversaries: 4,
+})
+
 export interface MeshSimResult {
   published: number
   /** Delivery latencies (ms) to replicas online from the event's publication until it reached them. */
@@ -134,7 +168,7 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
     const author = nodes.get(honest[net.randomInt(0, honest.length - 1)]!)!
     net.at(at, async () => {
       if (!net.isOnline(author.name)) return
-      const event = await attestationEvent(world, author.signer, i)
+      const event = await sampleAttestationEvent(world.id, author.signer, i)
       publishedAt.set(toHex(event.eventId), net.now)
       onlineAtPublish.set(toHex(event.eventId), new Set(names.filter((n) => net.isOnline(n))))
       await author.replica.publish(event)
@@ -219,8 +253,6 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
   }
 }
 
-const attestationEvent = (world: World, signer: Signer, n: number) => sampleAttestationEvent(world.id, signer, n)
-
 /**
  * Each adversary, once a second, pushes one bad entry to its neighbours:
  * tampered bytes, an event of another world (replay across worlds), a body
@@ -254,7 +286,7 @@ async function scheduleAdversaries(
 }
 
 async function badEntry(kind: number, world: World, otherWorld: World, signer: Signer, n: number): Promise<{ id: string; entry: LogEntry }> {
-  const event = await attestationEvent(kind === 1 ? otherWorld : world, signer, 10_000 + n)
+  const event = await sampleAttestationEvent((kind === 1 ? otherWorld : world).id, signer, 10_000 + n)
   const bytes = encodeEvent(event)
   const origin = originOf(event)
   if (kind === 0) {
@@ -263,7 +295,7 @@ async function badEntry(kind: number, world: World, otherWorld: World, signer: S
   }
   if (kind === 2) {
     const forger = await createSigner(new Uint8Array(32).fill(0xee))
-    const forged = await attestationEvent(world, forger, 20_000 + n)
+    const forged = await sampleAttestationEvent(world.id, forger, 20_000 + n)
     const signed = (forged.body as { attestation: BehaviorAttestation }).attestation
     // Claims another author: that author's key, ids recomputed, the forger's signature kept.
     const claimed = { ...signed, proberTransportPubkey: signer.publicKey }

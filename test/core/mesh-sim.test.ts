@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { runMeshSim, type MeshSimOptions } from '../../core/index.js'
+import { faultScenario, runMeshSim } from '../../core/index.js'
 
-const base: MeshSimOptions = {
-  seed: 7,
-  replicas: 100,
-  degree: 2,
-  link: { latencyMs: 20, jitterMs: 20, loss: 0.02 },
-  events: 30,
-  publishPeriodMs: 20_000,
-  churn: 0.2,
-  churnPeriodMs: 2_000,
-  partitions: 3,
-  partitionMs: 4_000,
-  antiEntropyMs: 1_000,
-  settleMs: 40_000,
-  adversaries: 4,
-}
+const base = faultScenario
 
 describe('mesh simulator (real replicas, simulated network)', () => {
   it('100 replicas with random partitions, 20% churn and adversaries converge; no bad entry is ever stored', async () => {
