@@ -15,7 +15,6 @@ import {
   encodeEvent,
   getEd25519,
   signAttestation,
-  utf8,
   validateEventBytes,
   type AttestationFields,
   type BehaviorAttestation,
@@ -126,5 +125,3 @@ export function formatSuite(result: SuiteResult): string {
   }
   return lines.join('\n')
 }
-
-export const BENCH_MARKER = utf8('terrain-bench')

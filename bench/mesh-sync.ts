@@ -9,6 +9,7 @@ import type { Browser, Page } from '@playwright/test'
 import { EventLog, MemoryEventStore, createWorld } from '../core/index.js'
 import { signedEvents, startMeshClient } from '../test/relay/support/mesh-client.js'
 import { cleanupRelays, startRelay, until } from '../test/relay/support/relay-process.js'
+import { measureHeap } from './heap.js'
 
 export interface MeshSyncFigures {
   events: number
@@ -73,11 +74,7 @@ export async function runMeshSync(browser: Browser, count: number, log: (text: s
     const relayToBrowserSeconds = await timeUntilHolds(a, count, 'relay → fresh page', log)
     const b = await openPage(browser, signalOnly.url)
     const browserToBrowserSeconds = await timeUntilHolds(b, count, 'page → fresh page over WebRTC', log)
-    const heapBytes = await b.evaluate(async () => {
-      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
-        .measureUserAgentSpecificMemory
-      return measure ? (await measure.call(performance)).bytes : undefined
-    })
+    const heapBytes = await measureHeap(b)
     return { events: count, relayIngestSeconds, relayToBrowserSeconds, browserToBrowserSeconds, heapBytes }
   } finally {
     await cleanupRelays()

@@ -6,6 +6,7 @@
 import { chromium, type Browser } from '@playwright/test'
 import { build, createServer } from 'vite'
 import { formatSuite, runEventSuite, type SuiteResult } from './event-suite.js'
+import { measureHeap } from './heap.js'
 import { runMeshSync } from './mesh-sync.js'
 import type { SyncFigures } from './sync-suite.js'
 
@@ -35,11 +36,7 @@ async function inChromiumWorker(browser: Browser): Promise<{ events: SuiteResult
     })
     console.log(`\nDelta sync of ${SYNC_EVENTS.toLocaleString('en-US')} events into a fresh IndexedDB log, inside one Chromium worker (no network)`)
     const sync = await page.evaluate((n) => window.terrainBench.syncSuite(n), SYNC_EVENTS)
-    const heapBytes = await page.evaluate(async () => {
-      const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> })
-        .measureUserAgentSpecificMemory
-      return measure ? (await measure.call(performance)).bytes : undefined
-    })
+    const heapBytes = await measureHeap(page)
     await page.close()
     return { events, sync, heapBytes }
   } finally {

@@ -41,7 +41,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
     endorseRules: (weight) => log.endorseRules(weight),
     hasEvent: (id) => log.has(id),
     connections: () => mesh.connections(),
-    reachable: () => node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit')),
+    reachable: () => mesh.reachable(),
     async redialDirect(peerId) {
       const peer = peerIdFromString(peerId)
       for (const c of node.getConnections(peer)) {

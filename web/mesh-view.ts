@@ -3,13 +3,13 @@
  * the local event log and sync progress. Display only, refreshed on a timer.
  */
 import type { LogStatus } from '../workers/log-worker.js'
-import type { ConnectionSummary } from './peer-mesh.js'
+import type { ConnectionSummary, PeerMesh } from './peer-mesh.js'
 
 export interface MeshSnapshot {
   peerId: string
   connections: ConnectionSummary[]
   log: LogStatus
-  directDials: { attempts: number; retries: number; failures: number; discovered: number; lastError: string }
+  directDials: PeerMesh['directDials']
 }
 
 function el<T extends HTMLElement>(id: string): T {
@@ -48,7 +48,9 @@ export function meshView(): MeshView {
       state.dataset.state = by('relay') > 0 ? 'online' : 'connecting'
       endorse.disabled = false
       peer.textContent = s.peerId
-      counts.textContent = `${by('relay')} relay · ${by('direct')} direct (WebRTC) · ${by('relayed')} relayed`
+      const d = s.directDials
+      const dials = d.attempts === 0 ? '' : ` · ${d.attempts} WebRTC dials, ${d.retries} retries, ${d.failures} failed${d.lastError ? ` (${d.lastError})` : ''}`
+      counts.textContent = `${by('relay')} relay · ${by('direct')} direct (WebRTC) · ${by('relayed')} relayed${dials}`
       list.replaceChildren(
         ...s.connections.map((c) => {
           const item = document.createElement('li')

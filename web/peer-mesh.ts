@@ -32,13 +32,13 @@ export class PeerMesh {
   readonly sync: SyncStreams
   readonly gossip: GossipTopic
   readonly frameErrors = new Map<string, number>()
-  readonly directDials = { attempts: 0, retries: 0, failures: 0, discovered: 0, lastError: '' }
+  readonly directDials = { attempts: 0, retries: 0, failures: 0, lastError: '' }
   private readonly antiEntropy: AntiEntropy
   private readonly bootstrap: BootstrapDialer
   private readonly onDiscovery = (event: CustomEvent<PeerInfo>) => void this.connectDirect(event.detail)
   /** Announce at once when our addresses change (a new reservation), not at the next interval. */
   private readonly onAddressChange = () => {
-    if (this.node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit'))) this.node.services.discovery._broadcast()
+    if (this.reachable()) this.node.services.discovery._broadcast()
   }
 
   constructor(
@@ -79,6 +79,11 @@ export class PeerMesh {
     await this.sync.stop()
   }
 
+  /** Whether this page holds a circuit reservation on a relay, so other peers can reach it. */
+  reachable(): boolean {
+    return this.node.getMultiaddrs().some((a) => a.toString().includes('/p2p-circuit'))
+  }
+
   /** Every open connection, classified. */
   connections(): ConnectionSummary[] {
     return this.node.getConnections().map((c) => ({ peer: c.remotePeer.toString(), kind: kindOf(c), address: c.remoteAddr.toString() }))
@@ -90,7 +95,6 @@ export class PeerMesh {
    * peer id dials, so they do not race two connections into existence.
    */
   private async connectDirect(peer: PeerInfo): Promise<void> {
-    this.directDials.discovered++
     const id = peer.id.toString()
     if (id >= this.node.peerId.toString()) return
     if (this.node.getConnections(peer.id).some((c) => kindOf(c) === 'direct')) return

@@ -49,7 +49,6 @@ interface Opened {
 let opened: Opened | undefined
 let outbound: OutboundFrame = () => {}
 const recent: LogStatus['recent'] = []
-const storedListeners: ((id: string) => void)[] = []
 
 function current(): Opened {
   if (!opened) throw new Error('the event log is not open yet')
@@ -68,7 +67,6 @@ const api = {
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)
-      for (const l of storedListeners) l(id)
     })
     opened = { world, store, log, replica, signer: await createSigner(seed) }
     return { world: toHex(world.id), seed }
@@ -76,10 +74,6 @@ const api = {
 
   setOutbound(send: OutboundFrame): void {
     outbound = send
-  },
-
-  onStored(listener: (id: string) => void): void {
-    storedListeners.push(listener)
   },
 
   receive(peer: string, frame: Uint8Array): Promise<void> {
