@@ -76,7 +76,8 @@ test('killing the relay with SIGKILL loses no event it acknowledged', async ({ b
   const { httpPort, wsPort } = { httpPort: Number(new URL(relay.url).port), wsPort: Number(relay.multiaddr.split('/')[4]) }
   await relay.kill('SIGKILL')
   relay = await startRelay({ dataDir: relay.dataDir, httpPort, wsPort })
-  expect((await relay.health()).events).toBe(stored)
+  // At least: other open pages may still hand the relay events between the count and the kill.
+  expect((await relay.health()).events).toBeGreaterThanOrEqual(stored)
   const fresh = await openPeer(browser)
   for (const id of ids) await eventually(fresh, id)
 })
