@@ -15,8 +15,9 @@ import {
   validateEventBytes,
   type StoredEntry,
 } from '../core/index.js'
-import { openDB } from 'idb'
+import { deleteDB, openDB } from 'idb'
 import { IndexedDbEventStore } from '../workers/idb-event-store.js'
+import { ValidationPool } from '../workers/validation-pool.js'
 
 export interface SyncFigures {
   events: number
@@ -56,7 +57,8 @@ export async function runSyncSuite(events: number, progress: (text: string) => v
   progress('measured raw validation')
 
   // Raw: the same records put into one object store, a transaction per batch, no reads.
-  const raw = await openDB(`bench-raw-${Date.now()}`, 1, { upgrade: (db) => void db.createObjectStore('events') })
+  const rawName = `bench-raw-${Date.now()}`
+  const raw = await openDB(rawName, 1, { upgrade: (db) => void db.createObjectStore('events') })
   const t2 = performance.now()
   for (let i = 0; i < all.length; i += BATCH) {
     const tx = raw.transaction('events', 'readwrite')
@@ -65,19 +67,25 @@ export async function runSyncSuite(events: number, progress: (text: string) => v
   }
   const idbWritePerSecond = all.length / ((performance.now() - t2) / 1000)
   raw.close()
+  // Each measurement starts from an empty database, as the sync does.
+  await deleteDB(rawName)
 
   // The store's own append (write-only adds, slot index, counters), to split the gap between the bound and sync.
-  const appendOnly = await IndexedDbEventStore.open(`bench-append-${Date.now()}`)
+  const appendName = `bench-append-${Date.now()}`
+  const appendOnly = await IndexedDbEventStore.open(appendName)
   const tAppend = performance.now()
   for (let i = 0; i < all.length; i += BATCH) await appendOnly.append(all.slice(i, i + BATCH))
   const storeAppendPerSecond = all.length / ((performance.now() - tAppend) / 1000)
   appendOnly.close()
+  await deleteDB(appendName)
   progress('measured raw IndexedDB batched writes')
 
   const fresh = await IndexedDbEventStore.open(`bench-sync-${Date.now()}`)
   const queue: { to: string; frame: Uint8Array }[] = []
   const server = new Replica(sourceLog, { send: (to, frame) => queue.push({ to, frame }) }, () => [])
-  const client = new Replica(new EventLog(world.id, fresh), { send: (to, frame) => queue.push({ to, frame }) }, () => [], {
+  // As in the log worker: signatures are checked on a validation pool while batches are written.
+  const validator = new ValidationPool()
+  const client = new Replica(new EventLog(world.id, fresh, { validator }), { send: (to, frame) => queue.push({ to, frame }) }, () => [], {
     maxBatchEntries: BATCH,
   })
   const t3 = performance.now()
@@ -87,6 +95,7 @@ export async function runSyncSuite(events: number, progress: (text: string) => v
     await (to === 'server' ? server.receive('client', frame) : client.receive('server', frame))
   }
   const syncSeconds = (performance.now() - t3) / 1000
+  validator.close()
   const stored = await fresh.count()
   fresh.close()
   if (stored !== events) throw new Error(`sync stored ${stored} of ${events} events`)

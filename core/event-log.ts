@@ -35,10 +35,27 @@ export interface PreparedBatch {
   rejected: IngestError[]
 }
 
+/** A rejection as plain data, so it can cross a thread boundary. */
+export interface RejectionReport {
+  code: EventRejection
+  message: string
+}
+
+/**
+ * Validates many encoded events at once, possibly on other threads, with the
+ * rules of `validateEventBytes`; the verdicts (undefined: valid) come back in
+ * input order. Lets a host overlap signature checks with its store's writes.
+ */
+export interface BatchValidator {
+  validate(events: readonly Uint8Array[], options: { world: Bytes32; epochs?: { min: bigint; max: bigint } }): Promise<(RejectionReport | undefined)[]>
+}
+
 export interface EventLogOptions {
   /** Accept only events whose epoch lies in this range, if given. */
   epochs?: () => { min: bigint; max: bigint }
   ed25519?: Ed25519Backend
+  /** Validates batches elsewhere; without it each event is checked on the calling thread. */
+  validator?: BatchValidator
 }
 
 /** The replica id an entry must carry: the author's, for the event's epoch. */
@@ -93,8 +110,7 @@ export class EventLog {
         : decoded.map(() => ({ stored: false, slotHolder: undefined }))
     const fresh = decoded.flatMap(({ entry, event }, i) => (found[i]!.stored ? [] : [{ entry, event, slotHolder: found[i]!.slotHolder }]))
     let duplicates = decoded.length - fresh.length
-    // Signatures of a batch are checked concurrently: WebCrypto runs them off the calling thread.
-    const faults = await Promise.all(fresh.map(({ entry, event, slotHolder }) => this.check(entry, event, slotHolder)))
+    const faults = await this.checkAll(fresh)
     const accepted: StoredEntry[] = []
     const seen = new Set<string>()
     fresh.forEach(({ entry, event }, i) => {
@@ -116,13 +132,26 @@ export class EventLog {
     return { added, duplicates: batch.duplicates + batch.accepted.length - added.length, rejected: batch.rejected }
   }
 
-  private async check(entry: LogEntry, event: Event, slotHolder: Bytes32 | undefined): Promise<IngestError | undefined> {
-    const result = await validateDecodedEvent(event, entry.event, {
-      world: this.world,
-      ...(this.options.epochs ? { epochs: this.options.epochs() } : {}),
-      ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}),
+  private async checkAll(fresh: readonly { entry: LogEntry; event: Event; slotHolder: Bytes32 | undefined }[]): Promise<(IngestError | undefined)[]> {
+    const context = { world: this.world, ...(this.options.epochs ? { epochs: this.options.epochs() } : {}) }
+    const validator = this.options.validator
+    const verdicts = validator
+      ? await validator.validate(fresh.map(({ entry }) => entry.event), context)
+      : // Concurrent, so a WebCrypto backend may overlap the checks.
+        await Promise.all(
+          fresh.map(async ({ entry, event }) => {
+            const result = await validateDecodedEvent(event, entry.event, { ...context, ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}) })
+            return result.ok ? undefined : { code: result.error.code, message: result.error.message }
+          }),
+        )
+    return fresh.map(({ entry, event, slotHolder }, i) => {
+      const verdict = verdicts[i]
+      return verdict ? new IngestError(verdict.code, verdict.message) : this.checkSlot(entry, event, slotHolder)
     })
-    if (!result.ok) return new IngestError(result.error.code, result.error.message)
+  }
+
+  /** What validation of the event alone cannot see: whether it sits in the right origin slot. */
+  private checkSlot(entry: LogEntry, event: Event, slotHolder: Bytes32 | undefined): IngestError | undefined {
     if (!equalBytes(originOf(event), entry.replicaId)) {
       return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
     }

@@ -7,7 +7,7 @@
 import { compareBytes, toHex } from './bytes.js'
 import { CanonError } from './canonical.js'
 import { TerrainError } from './errors.js'
-import { EventLog, type IngestResult } from './event-log.js'
+import { EventLog, type IngestResult, type PreparedBatch } from './event-log.js'
 import { decodeFrame, encodeFrame, FrameError, MAX_FRAME_BYTES } from './frames.js'
 import {
   decodeLogEntry,
@@ -126,8 +126,10 @@ export class Replica {
   readonly penalties = new Map<string, number>()
   private readonly settings: ReplicaSettings
   private readonly listeners: StoredListener[] = []
-  /** Batches validated and being written, in order. */
-  private writes: Promise<void> = Promise.resolve()
+  /** Validated sync batches waiting for the store, with the peer each came from. */
+  private queuedWrites: { peer: string; batch: PreparedBatch }[] = []
+  /** The write loop, while one runs. */
+  private writing: Promise<void> | undefined
   /** Peers with a sync round under way (request sent, last batch not in), and when it last showed life. */
   private readonly rounds = new Map<string, number>()
   /** Events gained so far in the sync round each peer is answering. */
@@ -252,21 +254,40 @@ export class Replica {
     if (batch.done) this.rounds.delete(peer)
     else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
     // Validate now; write behind: the next batch is validated while this one is stored.
-    const prepared = await this.log.prepare(batch.entries)
-    const written = this.writes.then(async () => {
-      const result = await this.account(peer, await this.log.commit(prepared))
-      this.roundGains.set(peer, (this.roundGains.get(peer) ?? 0) + result.added.length)
-    })
-    // A failed write is this peer's problem, not the sender's: counted, not charged; the next round asks again.
-    this.writes = written.catch(() => {
-      this.metrics.storeFailures++
-    })
+    this.queuedWrites.push({ peer, batch: await this.log.prepare(batch.entries) })
+    this.writing ??= this.writeQueued()
     if (!batch.done) return
-    await this.writes
+    await this.writing
     const gained = this.roundGains.get(peer) ?? 0
     this.roundGains.delete(peer)
     // A round that brought news may have been cut at the responder's limit: ask again.
     if (gained > 0) await this.syncWith(peer)
+  }
+
+  /**
+   * Store queued batches until none is left. Whatever queued up while one
+   * transaction ran goes into the next one together: fewer, larger
+   * transactions when the store is the slower side.
+   */
+  private async writeQueued(): Promise<void> {
+    while (this.queuedWrites.length > 0) {
+      const group = this.queuedWrites.splice(0)
+      const merged: PreparedBatch = { accepted: group.flatMap((g) => g.batch.accepted), duplicates: 0, rejected: [] }
+      let added: Set<string>
+      try {
+        added = new Set((await this.log.commit(merged)).added.map((e) => toHex(e.eventId)))
+      } catch {
+        // A failed write is this peer's problem, not the senders': counted, not charged; the next round asks again.
+        this.metrics.storeFailures++
+        continue
+      }
+      for (const { peer, batch } of group) {
+        const mine = batch.accepted.filter((e) => added.has(toHex(e.eventId)))
+        const result = await this.account(peer, { added: mine, duplicates: batch.duplicates + batch.accepted.length - mine.length, rejected: batch.rejected })
+        this.roundGains.set(peer, (this.roundGains.get(peer) ?? 0) + result.added.length)
+      }
+    }
+    this.writing = undefined
   }
 
   private async onSyncRequest(peer: string, request: SyncRequest): Promise<void> {

@@ -22,6 +22,7 @@ import {
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
 import { loadOrCreateTransportSeed } from './identity-store.js'
+import { ValidationPool } from './validation-pool.js'
 
 const RECENT = 50
 
@@ -61,7 +62,8 @@ const api = {
     const world = await createWorld(worldPhrase)
     const { seed } = await loadOrCreateTransportSeed()
     const store = await IndexedDbEventStore.open(`terrain-log-${toHex(world.id)}`)
-    const log = new EventLog(world.id, store)
+    // Sync batches are verified on other threads while this one writes the previous batch.
+    const log = new EventLog(world.id, store, { validator: new ValidationPool() })
     const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })
     replica.onStored(({ eventId, from }) => {
       const id = toHex(eventId)

@@ -203,6 +203,66 @@ describe('replica', () => {
     expect(await stores[1]!.count()).toBe(0)
   })
 
+  it('merges batches that queued behind a slow write into one append, crediting each event to its sender', async () => {
+    const events = await attestations(12)
+    const source = new EventLog(f.world.id, new MemoryEventStore())
+    for (const e of events) await source.author(e)
+    /** A store whose appends finish only when the test says so. */
+    class GatedStore extends MemoryEventStore {
+      readonly appends: number[] = []
+      readonly gates: (() => void)[] = []
+      override async append(entries: Parameters<MemoryEventStore['append']>[0]) {
+        this.appends.push(entries.length)
+        await new Promise<void>((resolve) => this.gates.push(resolve))
+        return super.append(entries)
+      }
+    }
+    const slow = new GatedStore()
+    const frames: Uint8Array[] = []
+    const server = new Replica(source, { send: (_to, frame) => frames.push(frame) }, () => [])
+    const client = new Replica(new EventLog(f.world.id, slow), { send: () => {} }, () => [], { maxBatchEntries: 3 })
+    await client.syncWith('server')
+    await server.receive('client', encodeFrame('syncRequest', encodeSyncRequest({ world: f.world.id, vector: [], maxEntries: 3 })))
+    expect(frames).toHaveLength(4)
+    // Three batches arrive while the first write is held open; the last (done) waits for the writes.
+    for (const frame of frames.slice(0, 3)) await client.receive('server', frame)
+    let settled = false
+    const last = client.receive('server', frames[3]!).then(() => (settled = true))
+    while (!settled) {
+      await new Promise((r) => setTimeout(r, 5))
+      slow.gates.shift()?.()
+    }
+    await last
+    // The first batch went alone; the rest, queued meanwhile, needed fewer appends than batches.
+    expect(slow.appends[0]).toBe(3)
+    expect(slow.appends.length).toBeLessThan(4)
+    expect(slow.appends.reduce((a, b) => a + b)).toBe(12)
+    expect(await slow.count()).toBe(12)
+    expect(client.metrics.eventsAdded).toBe(12)
+    expect(client.metrics.duplicates).toBe(0)
+  })
+
+  it('takes verdicts from a batch validator when it has one, and still checks origin slots itself', async () => {
+    const [good, forged] = await attestations(2)
+    const calls: number[] = []
+    const log = new EventLog(f.world.id, new MemoryEventStore(), {
+      validator: {
+        async validate(batch) {
+          calls.push(batch.length)
+          return batch.map((_, i) => (i === 1 ? { code: 'bad-signature' as const, message: 'forged' } : undefined))
+        },
+      },
+    })
+    const result = await log.ingest([
+      { replicaId: originOf(good!), seq: 1n, event: encodeEvent(good!) },
+      { replicaId: originOf(forged!), seq: 2n, event: encodeEvent(forged!) },
+      { replicaId: seed(9), seq: 3n, event: encodeEvent(forged!) },
+    ])
+    expect(calls).toEqual([3])
+    expect(result.added).toHaveLength(1)
+    expect(result.rejected.map((r) => r.code)).toEqual(['bad-signature', 'wrong-origin'])
+  })
+
   it('validates its settings', () => {
     expect(() => new Replica(new EventLog(f.world.id, new MemoryEventStore()), { send: () => {} }, () => [], { maxBatchEntries: 0 })).toThrow(
       ReplicaSettingsError,

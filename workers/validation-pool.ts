@@ -1,0 +1,83 @@
+/**
+ * Event validation on a pool of dedicated workers: a large batch is split
+ * across them and checked in parallel with the caller's own work (the log
+ * worker writes the previous batch to IndexedDB meanwhile). Small batches
+ * (a pushed event) are checked in place, where a thread hop would only add
+ * latency.
+ */
+import * as Comlink from 'comlink'
+import { TerrainError, validateEventBytes, type BatchValidator, type Bytes32, type RejectionReport } from '../core/index.js'
+import { packEvents } from './packed-events.js'
+import type { ValidationWorkerApi } from './validation-worker.js'
+
+export interface ValidationPoolSettings {
+  /** Validation workers to start; a pool of 0 validates on the calling thread. */
+  workers: number
+  /** Batches smaller than this are validated on the calling thread. */
+  minOffloadedBatch: number
+}
+
+export const defaultValidationPoolSettings: Readonly<ValidationPoolSettings> = Object.freeze({
+  // One core stays with the caller, which decodes and stores.
+  workers: Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1)),
+  minOffloadedBatch: 32,
+})
+
+export class ValidationPoolSettingsError extends TerrainError {
+  constructor(detail: string) {
+    super('invalid-setting', `validation pool setting ${detail}`)
+  }
+}
+
+export function validateValidationPoolSettings(s: ValidationPoolSettings): ValidationPoolSettings {
+  if (!Number.isInteger(s.workers) || s.workers < 0 || s.workers > 16) throw new ValidationPoolSettingsError('workers: must be an integer in [0, 16]')
+  if (!Number.isInteger(s.minOffloadedBatch) || s.minOffloadedBatch < 1) throw new ValidationPoolSettingsError('minOffloadedBatch: must be an integer ≥ 1')
+  return s
+}
+
+export function createValidationPoolSettings(overrides: Partial<ValidationPoolSettings> = {}): ValidationPoolSettings {
+  return validateValidationPoolSettings({ ...defaultValidationPoolSettings, ...overrides })
+}
+
+type Context = { world: Bytes32; epochs?: { min: bigint; max: bigint } }
+
+async function validateInPlace(events: readonly Uint8Array[], context: Context): Promise<(RejectionReport | undefined)[]> {
+  return Promise.all(
+    events.map(async (bytes) => {
+      const result = await validateEventBytes(bytes, context)
+      return result.ok ? undefined : { code: result.error.code, message: result.error.message }
+    }),
+  )
+}
+
+export class ValidationPool implements BatchValidator {
+  private readonly workers: { worker: Worker; api: Comlink.Remote<ValidationWorkerApi> }[]
+  private readonly settings: ValidationPoolSettings
+
+  constructor(settings: Partial<ValidationPoolSettings> = {}) {
+    this.settings = createValidationPoolSettings(settings)
+    this.workers = Array.from({ length: this.settings.workers }, () => {
+      const worker = new Worker(new URL('./validation-worker.ts', import.meta.url), { type: 'module', name: 'terrain-validation' })
+      return { worker, api: Comlink.wrap<ValidationWorkerApi>(worker) }
+    })
+  }
+
+  async validate(events: readonly Uint8Array[], context: Context): Promise<(RejectionReport | undefined)[]> {
+    if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateInPlace(events, context)
+    const share = Math.ceil(events.length / this.workers.length)
+    const parts = await Promise.all(
+      this.workers.map(({ api }, i) => {
+        const packed = packEvents(events.slice(i * share, (i + 1) * share))
+        return api.validate(Comlink.transfer(packed, [packed.bytes.buffer, packed.ends.buffer]), context.world, context.epochs)
+      }),
+    )
+    return parts.flat()
+  }
+
+  close(): void {
+    for (const { worker, api } of this.workers) {
+      api[Comlink.releaseProxy]()
+      worker.terminate()
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * A validation worker: checks packed batches of encoded events (ids,
+ * signatures, world and epoch) so that the log worker can store one batch
+ * while the next is being verified here.
+ */
+import * as Comlink from 'comlink'
+import { validateEventBytes, type RejectionReport } from '../core/index.js'
+import { unpackEvents, type PackedEvents } from './packed-events.js'
+
+const api = {
+  async validate(packed: PackedEvents, world: Uint8Array, epochs?: { min: bigint; max: bigint }): Promise<(RejectionReport | undefined)[]> {
+    const options = { world, ...(epochs ? { epochs } : {}) }
+    return Promise.all(
+      unpackEvents(packed).map(async (bytes) => {
+        const result = await validateEventBytes(bytes, options)
+        return result.ok ? undefined : { code: result.error.code, message: result.error.message }
+      }),
+    )
+  },
+}
+
+export type ValidationWorkerApi = typeof api
+Comlink.expose(api)
