@@ -1,0 +1,45 @@
+/**
+ * The providers a peer knows of: the newest descriptor each provider key
+ * published, from the events in its log. Descriptors rotate every epoch, so
+ * one older than the previous epoch is stale and no longer offered. Events
+ * reach this only after validation, so nothing is checked twice here.
+ */
+import { equalBytes, toHex } from './bytes.js'
+import type { Bytes32, CapabilityManifest, Event, ProviderDescriptor } from './types.js'
+
+export interface ProviderRecord {
+  descriptor: ProviderDescriptor
+  /** Hex of the provider's transport key: who signed the descriptor. */
+  providerKey: string
+  /** The manifest, when the descriptor carries one (not just its FAH). */
+  manifest: CapabilityManifest | undefined
+}
+
+export class ProviderDirectory {
+  private readonly newest = new Map<string, ProviderRecord>()
+
+  constructor(readonly world: Bytes32) {}
+
+  /** Take in a stored event; returns whether it changed what is known (a newer descriptor of this world). */
+  add(event: Event): boolean {
+    if (event.body.type !== 'descriptorPublish' || !equalBytes(event.world, this.world)) return false
+    const descriptor = event.body.descriptorPublish.descriptor
+    const providerKey = toHex(descriptor.providerTransportPubkey)
+    const known = this.newest.get(providerKey)
+    if (known && known.descriptor.unsigned.descriptorEpoch >= descriptor.unsigned.descriptorEpoch) return false
+    const capability = descriptor.unsigned.capability
+    this.newest.set(providerKey, { descriptor, providerKey, manifest: capability.type === 'manifest' ? capability.manifest : undefined })
+    return true
+  }
+
+  /** Providers with a descriptor for epoch `epoch` or the one before, newest first by epoch. */
+  current(epoch: bigint): ProviderRecord[] {
+    return [...this.newest.values()]
+      .filter((r) => r.descriptor.unsigned.descriptorEpoch + 1n >= epoch)
+      .sort((a, b) => Number(b.descriptor.unsigned.descriptorEpoch - a.descriptor.unsigned.descriptorEpoch) || a.providerKey.localeCompare(b.providerKey))
+  }
+
+  get size(): number {
+    return this.newest.size
+  }
+}
