@@ -5,6 +5,8 @@
  * reach this only after validation, so nothing is checked twice here.
  */
 import { equalBytes, toHex } from './bytes.js'
+import { Reader } from './canonical.js'
+import { EVENT_TYPES } from './types.js'
 import type { Bytes32, CapabilityManifest, Event, ProviderDescriptor } from './types.js'
 
 export interface ProviderRecord {
@@ -41,5 +43,23 @@ export class ProviderDirectory {
 
   get size(): number {
     return this.newest.size
+  }
+}
+
+const DESCRIPTOR_TYPE_INDEX = EVENT_TYPES.indexOf('descriptorPublish')
+
+/**
+ * Whether encoded event bytes announce a descriptor, read from the header
+ * alone (event_id, world, epoch_id, then event_type), so a log can be
+ * scanned for descriptors without decoding every event.
+ */
+export function isDescriptorEvent(bytes: Uint8Array): boolean {
+  try {
+    const reader = new Reader(bytes)
+    reader.take(64)
+    reader.varint(64)
+    return reader.varint(32) === BigInt(DESCRIPTOR_TYPE_INDEX)
+  } catch {
+    return false
   }
 }

@@ -107,8 +107,8 @@ export interface ReplicaMetrics {
 /** Pubsub verdict: `accept` (new and valid: forward), `ignore` (known), `reject` (bad: penalise the sender). */
 export type GossipVerdict = { verdict: 'accept' } | { verdict: 'ignore' } | { verdict: 'reject'; reason: string }
 
-/** Called with every event this replica stores, with the peer it came from (undefined for its own). */
-export type StoredListener = (event: { eventId: Uint8Array; from: string | undefined }) => void
+/** Called with every event this replica stores (its id and encoding), with the peer it came from (undefined for its own). */
+export type StoredListener = (event: { eventId: Uint8Array; event: Uint8Array; from: string | undefined }) => void
 
 export class Replica {
   readonly metrics: ReplicaMetrics = {
@@ -170,7 +170,7 @@ export class Replica {
   async publish(event: Event): Promise<LogEntry> {
     const entry = await this.log.author(event)
     this.metrics.eventsAdded++
-    for (const l of this.listeners) l({ eventId: event.eventId, from: undefined })
+    for (const l of this.listeners) l({ eventId: event.eventId, event: entry.event, from: undefined })
     const frame = encodeFrame('gossip', encodeLogEntry(entry))
     for (const peer of this.neighbours()) this.send(peer, frame)
     return entry
@@ -322,7 +322,7 @@ export class Replica {
     this.metrics.eventsAdded += result.added.length
     this.metrics.duplicates += result.duplicates
     for (const r of result.rejected) this.reject(peer, r.code)
-    for (const added of result.added) for (const l of this.listeners) l({ eventId: added.eventId, from: peer })
+    for (const added of result.added) for (const l of this.listeners) l({ eventId: added.eventId, event: added.event, from: peer })
     return result
   }
 

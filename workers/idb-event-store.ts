@@ -165,6 +165,19 @@ export class IndexedDbEventStore implements EventStore {
     return records.map(entryOf)
   }
 
+  /** Calls `visit` with every stored event's bytes, in event-id order, one read transaction at a time. */
+  async scanEvents(visit: (event: Uint8Array) => void, pageSize = 2048): Promise<void> {
+    let after: Key | undefined
+    for (;;) {
+      const range = after ? IDBKeyRange.lowerBound(after, true) : undefined
+      const tx = this.db.transaction('events')
+      const [keys, records] = await Promise.all([tx.store.getAllKeys(range, pageSize), tx.store.getAll(range, pageSize)])
+      for (const r of records) visit(r.event)
+      if (keys.length < pageSize) return
+      after = keys[keys.length - 1]!
+    }
+  }
+
   async count(): Promise<number> {
     return this.db.count('events')
   }

@@ -9,8 +9,13 @@ import {
   createEvent,
   createSigner,
   createWorld,
+  decodeEvent,
+  descriptorEvent,
+  epochAt,
   fromHex,
   EventLog,
+  isDescriptorEvent,
+  ProviderDirectory,
   PUBSUB_NEIGHBOUR,
   Replica,
   signRuleEndorsement,
@@ -45,6 +50,27 @@ interface Opened {
   log: EventLog
   replica: Replica
   signer: Signer
+  providers: ProviderDirectory
+}
+
+/** A provider as the page sees it: plain data, hex for bytes. */
+export interface ProviderSummary {
+  /** Hex of its transport key (its libp2p identity key). */
+  providerKey: string
+  descriptorEpoch: string
+  contactPoints: string[]
+  model: string
+  runtime: string
+  contextLimit: number
+  weightsDigest: string
+}
+
+/** What a provider states about the model it serves, digest in hex. */
+export interface ServedModelSummary {
+  baseModelId: string
+  weightsDigest: string
+  runtimeId: string
+  contextLimit: number
 }
 
 let opened: Opened | undefined
@@ -65,12 +91,18 @@ const api = {
     // Sync batches are verified on other threads while this one writes the previous batch.
     const log = new EventLog(world.id, store, { validator: new ValidationPool() })
     const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })
-    replica.onStored(({ eventId, from }) => {
+    const providers = new ProviderDirectory(world.id)
+    const takeDescriptor = (bytes: Uint8Array) => {
+      if (isDescriptorEvent(bytes)) providers.add(decodeEvent(bytes))
+    }
+    await store.scanEvents(takeDescriptor)
+    replica.onStored(({ eventId, event, from }) => {
+      takeDescriptor(event)
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)
     })
-    opened = { world, store, log, replica, signer: await createSigner(seed) }
+    opened = { world, store, log, replica, signer: await createSigner(seed), providers }
     return { world: toHex(world.id), seed }
   },
 
@@ -102,6 +134,43 @@ const api = {
     const epochId = BigInt(Math.floor(Date.now() / Number(world.rules.epochLenMs)))
     const ruleEndorsement = await signRuleEndorsement({ world: world.id, epochId, ruleBundleHash: world.ruleBundleHash, weight }, signer)
     const event = await createEvent({ type: 'ruleEndorsement', ruleEndorsement })
+    if (!(await store.has(event.eventId))) await replica.publish(event)
+    return toHex(event.eventId)
+  },
+
+  /** Providers with a current descriptor (this epoch or the one before). */
+  providers(): ProviderSummary[] {
+    const { world, providers } = current()
+    return providers.current(epochAt(world.rules, Date.now())).flatMap(({ descriptor, providerKey, manifest }) =>
+      manifest
+        ? [
+            {
+              providerKey,
+              descriptorEpoch: descriptor.unsigned.descriptorEpoch.toString(),
+              contactPoints: descriptor.unsigned.contactPoints,
+              model: manifest.baseModelId,
+              runtime: manifest.runtimeId,
+              contextLimit: manifest.contextLimit,
+              weightsDigest: toHex(manifest.weightsDigest),
+            },
+          ]
+        : [],
+    )
+  },
+
+  /**
+   * Sign and publish this peer's provider descriptor for the current epoch
+   * (again each epoch: descriptors rotate). Returns the event id.
+   */
+  async publishDescriptor(model: ServedModelSummary, contactPoints: string[]): Promise<string> {
+    const { world, signer, replica, store } = current()
+    const event = await descriptorEvent({
+      world: world.id,
+      epoch: epochAt(world.rules, Date.now()),
+      contactPoints,
+      model: { ...model, weightsDigest: fromHex(model.weightsDigest) },
+      signer,
+    })
     if (!(await store.has(event.eventId))) await replica.publish(event)
     return toHex(event.eventId)
   },

@@ -5,7 +5,9 @@ import {
   createEvent,
   createSigner,
   encodeInferenceMessage,
+  encodeEvent,
   epochAt,
+  isDescriptorEvent,
   InferenceMessageReader,
   InferenceProtocolError,
   MAX_INFERENCE_MESSAGE_BYTES,
@@ -105,6 +107,11 @@ describe('provider directory', () => {
     expect(dir.current(6n).map((r) => r.descriptor.unsigned.descriptorEpoch)).toEqual([6n])
     expect(dir.current(5n).map((r) => r.descriptor.unsigned.descriptorEpoch)).toEqual([6n, 4n])
     expect(dir.current(6n)[0]!.manifest?.baseModelId).toBe(manifest.baseModelId)
+  })
+
+  it('spots descriptor events from their header bytes alone', () => {
+    for (const [type, event] of Object.entries(f.events)) expect(isDescriptorEvent(encodeEvent(event))).toBe(type === 'descriptorPublish')
+    expect(isDescriptorEvent(new Uint8Array(10))).toBe(false)
   })
 })
 
