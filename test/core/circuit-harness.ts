@@ -21,6 +21,7 @@ import {
   type ExitHandler,
   type HopObservation,
   type PathHop,
+  type RandomSource,
 } from '../../core/index.js'
 
 export const CLIENT = 'client'
@@ -80,7 +81,10 @@ export class CircuitTestbed {
     this.settings = createCircuitSettings(settings)
   }
 
-  async addHop(name: string, options: { exit?: ExitHandler; settings?: Partial<CircuitSettings>; seed?: number } = {}): Promise<TestHop> {
+  async addHop(
+    name: string,
+    options: { exit?: ExitHandler; settings?: Partial<CircuitSettings>; seed?: number; random?: RandomSource } = {},
+  ): Promise<TestHop> {
     const ed = await getEd25519()
     const identity = await createSigner(new Uint8Array(32).fill(options.seed ?? this.hops.size + 1), ed)
     const record: TestHop = { name, publicKey: identity.publicKey, hop: undefined!, observations: [], errors: [] }
@@ -92,13 +96,15 @@ export class CircuitTestbed {
       exit: options.exit,
       observer: (o) => record.observations.push(o),
       onError: (e) => record.errors.push(e),
+      random: options.random,
     })
     this.hops.set(name, record)
     return record
   }
 
-  async client(): Promise<CircuitClient> {
-    this.clientInstance ??= new CircuitClient({ settings: this.settings, scheduler: this.scheduler, ed25519: await getEd25519() })
+  /** The client peer; `random` (ephemeral keys) only takes effect on the first call. */
+  async client(random?: RandomSource): Promise<CircuitClient> {
+    this.clientInstance ??= new CircuitClient({ settings: this.settings, scheduler: this.scheduler, ed25519: await getEd25519(), random })
     return this.clientInstance
   }
 
