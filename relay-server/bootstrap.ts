@@ -49,6 +49,17 @@ export class BootstrapDialer {
     this.timers.clear()
   }
 
+  /**
+   * The bootstrap addresses, each ending in `/p2p/<id>` once the peer behind
+   * it is known (browsers need ids to dial through a relay and to tell relays apart).
+   */
+  addresses(): string[] {
+    return this.addrs.map((addr) => {
+      const id = this.connected.get(addr)
+      return id && !addr.includes('/p2p/') ? `${addr}/p2p/${id}` : addr
+    })
+  }
+
   /** Dial `addr`; on failure retry after `retryDelay`. */
   private async attempt(addr: string, retryDelay: number): Promise<void> {
     if (this.stopped) return

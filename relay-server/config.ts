@@ -37,6 +37,16 @@ export interface RelayConfig {
    * travel only over their direct connections.
    */
   replicate: boolean
+  /**
+   * Serve a model as a provider: the id of a built-in model (e.g.
+   * `terrain-tiny`), run in this process; empty for none. Circuits that end
+   * here are answered by it, and a signed descriptor is published each epoch.
+   */
+  provide: string
+  /** Serve as a provider by forwarding to this OpenAI-compatible server (its base URL); empty for none. */
+  forwardUrl: string
+  /** The model name to ask the forwarded server for (and to announce). */
+  forwardModel: string
 }
 
 export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
@@ -52,6 +62,9 @@ export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
   fsync: false,
   maxReservations: 128,
   replicate: true,
+  provide: '',
+  forwardUrl: '',
+  forwardModel: '',
 })
 
 export type RelayConfigErrorCode = 'invalid-setting' | 'unknown-option' | 'missing-value'
@@ -92,6 +105,9 @@ const OPTIONS: readonly Option[] = [
   { field: 'fsync', flag: '--fsync', env: 'TERRAIN_FSYNC', kind: 'boolean', help: 'fsync every event-log write' },
   { field: 'maxReservations', flag: '--max-reservations', env: 'TERRAIN_MAX_RESERVATIONS', kind: 'integer', help: 'most circuit-relay reservations at once' },
   { field: 'replicate', flag: '--replicate', env: 'TERRAIN_REPLICATE', kind: 'boolean', help: 'replicate the event log (false: signalling only)' },
+  { field: 'provide', flag: '--provide', env: 'TERRAIN_PROVIDE', kind: 'string', help: 'serve this built-in model as a provider (e.g. terrain-tiny)' },
+  { field: 'forwardUrl', flag: '--forward-url', env: 'TERRAIN_FORWARD_URL', kind: 'string', help: 'serve as a provider by forwarding to this OpenAI-compatible base URL' },
+  { field: 'forwardModel', flag: '--forward-model', env: 'TERRAIN_FORWARD_MODEL', kind: 'string', help: 'model name to request from the forwarded server' },
 ]
 
 const fail = (field: string, detail: string): never => {
@@ -141,6 +157,21 @@ export function validateRelayConfig(c: RelayConfig): RelayConfig {
   if (typeof c.fsync !== 'boolean') fail('fsync', 'must be a boolean')
   if (typeof c.replicate !== 'boolean') fail('replicate', 'must be a boolean')
   integerIn(c, 'maxReservations', 1, 100_000)
+  if (typeof c.provide !== 'string' || (c.provide !== '' && !/^[a-z0-9][a-z0-9._-]*$/.test(c.provide))) fail('provide', `must be a built-in model id, got ${String(c.provide)}`)
+  if (typeof c.forwardUrl !== 'string') fail('forwardUrl', 'must be a URL')
+  if (c.forwardUrl !== '') {
+    if (c.provide !== '') fail('forwardUrl', 'a provider either runs a built-in model (--provide) or forwards (--forward-url), not both')
+    let url: URL | undefined
+    try {
+      url = new URL(c.forwardUrl)
+    } catch {
+      fail('forwardUrl', `"${c.forwardUrl}" is not a URL`)
+    }
+    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') fail('forwardUrl', 'must be an http or https URL')
+    if (c.forwardModel === '') fail('forwardModel', 'names the model to request when forwarding')
+  }
+  if (typeof c.forwardModel !== 'string') fail('forwardModel', 'must be a string')
+  if ((c.provide !== '' || c.forwardUrl !== '') && !c.replicate) fail('replicate', 'a provider publishes its descriptor on the event log, so it must replicate')
   return c
 }
 

@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { TerrainError } from '../core/index.js'
+import { createSigner, TerrainError, type Signer } from '../core/index.js'
 
 export const PEER_KEY_FILE = 'peer-key'
 
@@ -40,4 +40,14 @@ export async function loadOrCreatePeerKey(dataDir: string): Promise<PrivateKey> 
   await chmod(partial, 0o600) // the umask may have narrowed the mode, never widened it; make it exact
   await rename(partial, path)
   return key
+}
+
+/**
+ * The same Ed25519 key as a core `Signer`: what the peer signs as a circuit
+ * hop (and publishes as a provider) checks against its libp2p peer id.
+ */
+export function signerOfPeerKey(key: PrivateKey): Promise<Signer> {
+  if (key.type !== 'Ed25519') throw new RelayIdentityError('unreadable-key', `a ${key.type} peer key cannot sign as a Terrain transport key`)
+  // libp2p's raw Ed25519 private key is the 32-byte seed followed by the public key.
+  return createSigner(key.raw.subarray(0, 32))
 }

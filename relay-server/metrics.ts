@@ -6,6 +6,7 @@
 import type { Libp2p } from '@libp2p/interface'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { EventStore } from '../core/index.js'
+import type { CircuitLinks } from './circuit-links.js'
 import type { Mesh } from './mesh.js'
 
 type Labels = Record<string, string>
@@ -44,9 +45,10 @@ export interface RelayMetricsSources {
   store: EventStore
   /** Circuit-relay reservations currently held. */
   reservations: () => number
+  circuits: CircuitLinks
 }
 
-export function createRelayMetrics({ node, mesh, store, reservations }: RelayMetricsSources): Registry {
+export function createRelayMetrics({ node, mesh, store, reservations, circuits }: RelayMetricsSources): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const replica = mesh.replica.metrics
@@ -80,5 +82,9 @@ export function createRelayMetrics({ node, mesh, store, reservations }: RelayMet
   mirroredCounter(registry, 'terrain_sync_frames_dropped_total', 'Outgoing sync frames dropped (no connection, full queue, stream failure).', [], () => [
     [{}, mesh.sync.stats.framesDropped],
   ])
+  gauge(registry, 'terrain_onion_circuits', 'Onion circuits this peer relays or ends now.', () => circuits.hop.circuitCount)
+  mirroredCounter(registry, 'terrain_onion_circuit_errors_total', 'Bad cells and failed circuits seen by this hop, by error code.', ['code'], () =>
+    byKey('code', circuits.hop.errorCounts),
+  )
   return registry
 }

@@ -7,11 +7,13 @@ import './node-polyfills.js'
 import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createWorld, EventLog } from '../core/index.js'
+import { circuitSettingsFor, createWorld, EventLog } from '../core/index.js'
 import { BootstrapDialer } from './bootstrap.js'
+import { CircuitLinks, nodeConnector } from './circuit-links.js'
 import type { RelayConfig } from './config.js'
 import { createHttpServer } from './http.js'
-import { loadOrCreatePeerKey } from './identity.js'
+import { loadOrCreatePeerKey, signerOfPeerKey } from './identity.js'
+import { DescriptorAnnouncer, startNodeProvider } from './provider.js'
 import { LevelEventStore } from './level-event-store.js'
 import { Mesh } from './mesh.js'
 import { createRelayMetrics } from './metrics.js'
@@ -47,15 +49,32 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       await mesh.start()
       teardown.push(() => mesh.stop())
     }
+    // Every relay is an onion hop: it relays cells for circuits that pass through it,
+    // and ends those addressed to it when it serves a model.
+    const provider = await startNodeProvider(config)
+    if (provider) teardown.push(() => provider.stop())
+    const identity = await signerOfPeerKey(privateKey)
+    const circuits = await CircuitLinks.start(node, {
+      identity,
+      settings: circuitSettingsFor(world.rules),
+      connect: nodeConnector(node),
+      exit: (stream, service) => (provider ? provider.serve(stream, service) : stream.abort('not-a-provider')),
+    })
+    teardown.push(() => circuits.stop())
+    if (provider) {
+      const announcer = new DescriptorAnnouncer(mesh, world, identity, provider.served, () => browserMultiaddrs(node))
+      await announcer.start()
+      teardown.push(() => announcer.stop())
+    }
     const bootstrap = new BootstrapDialer(node, config.bootstrap)
     bootstrap.start()
     teardown.push(() => bootstrap.stop())
 
-    const registry = createRelayMetrics({ node, mesh, store, reservations: () => node.services.relay.reservations.size })
+    const registry = createRelayMetrics({ node, mesh, store, reservations: () => node.services.relay.reservations.size, circuits })
     const server = createHttpServer(config.staticDir, {
       health: () => relayHealth(node, store, world.id),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-      browserConfig: () => browserConfig(node, config.bootstrap, config.worldPhrase),
+      browserConfig: () => browserConfig(node, bootstrap.addresses(), config.worldPhrase),
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

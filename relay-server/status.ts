@@ -52,6 +52,7 @@ export async function relayHealth(node: Libp2p, store: EventStore, world: Bytes3
 }
 
 export function browserConfig(node: Libp2p, bootstrap: readonly string[], worldPhrase: string): BrowserConfig {
-  const others = bootstrap.filter((a) => isWebSocket(multiaddr(a)))
+  // Only relays whose peer id is known: browsers dial through them by id and tell them apart by it.
+  const others = bootstrap.filter((a) => isWebSocket(multiaddr(a)) && a.includes('/p2p/'))
   return { relays: [...browserMultiaddrs(node), ...others], world: worldPhrase }
 }

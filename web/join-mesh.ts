@@ -3,8 +3,12 @@
  * (IndexedDB, identity), start the libp2p node with that identity, and wire
  * the mesh between them.
  */
-import { fromHex } from '../core/index.js'
+import { defaultRuleBundle, fromHex, type CircuitStream, type HopObservation } from '../core/index.js'
+import type { CircuitLinks } from '../relay-server/circuit-links.js'
 import type { LogStatus } from '../workers/log-worker.js'
+import { startPageCircuits } from './circuit-node.js'
+import { PageProvider, type ProvideOptions } from './page-provider.js'
+import { PrivateChat } from './private-chat.js'
 import { createBrowserNode } from './browser-node.js'
 import { startLogWorker } from './log-worker-client.js'
 import { allowsPrivateAddresses, loadNetConfig } from './net-config.js'
@@ -23,6 +27,12 @@ export interface JoinedMesh {
   connections(): ConnectionSummary[]
   /** Whether this page holds a circuit reservation on a relay, so other peers can reach it. */
   reachable(): boolean
+  circuits: CircuitLinks
+  chat: PrivateChat
+  /** Load a built-in model in the provider worker and serve it to circuits; the descriptor is published. */
+  provide(options: ProvideOptions): Promise<PageProvider>
+  /** What this page saw as a circuit hop (the most recent first-in), for the privacy view and tests. */
+  hopObservations(): HopObservation[]
   /** Close any direct connection to `peerId` and dial it again over WebRTC (signalled through the relays). */
   redialDirect(peerId: string): Promise<{ connected: boolean; retries: number; ms: number; error?: string }>
 }
@@ -34,7 +44,30 @@ export async function joinMesh(): Promise<JoinedMesh> {
   const node = await createBrowserNode(opened.seed, fromHex(opened.world), config, allowsPrivateAddresses(location.hostname))
   const mesh = new PeerMesh(node, log, fromHex(opened.world), config.relays, { antiEntropyMs: 5_000 })
   await mesh.start()
+  const observations: HopObservation[] = []
+  let provider: PageProvider | undefined
+  const circuits = await startPageCircuits(node, {
+    seed: opened.seed,
+    rules: defaultRuleBundle,
+    relays: config.relays,
+    // Streams addressed to this page: answered once it provides, refused before.
+    exit: (stream: CircuitStream, service: string) => (provider ? provider.serve(stream, service) : stream.abort('not-a-provider')),
+    observer: (o) => {
+      observations.push(o)
+      if (observations.length > 1_000) observations.shift()
+    },
+  })
+  const chat = new PrivateChat(node, circuits, () => log.providers(), config.relays, defaultRuleBundle)
   return {
+    circuits,
+    chat,
+    async provide(options) {
+      provider?.stop()
+      provider = undefined
+      provider = await PageProvider.start(node, log, defaultRuleBundle, options)
+      return provider
+    },
+    hopObservations: () => [...observations],
     peerId: node.peerId.toString(),
     mesh,
     logStatus: () => log.status(),

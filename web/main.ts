@@ -4,7 +4,9 @@
  */
 import { startCoreWorker } from './core-worker-client.js'
 import { joinMesh, type JoinedMesh } from './join-mesh.js'
+import { bindChat } from './chat-view.js'
 import { meshView } from './mesh-view.js'
+import { bindProvide } from './provide-view.js'
 import { exposeTerrain } from './terrain-global.js'
 import { bindWorldForm } from './world-form.js'
 import { worldView } from './world-view.js'
@@ -28,6 +30,8 @@ const panel = meshView()
 const joined: Promise<JoinedMesh> = joinMesh()
 joined.then(
   (mesh) => {
+    bindChat(mesh.chat, mesh.peerId)
+    bindProvide((options) => mesh.provide(options))
     const refresh = async () => panel.show({ peerId: mesh.peerId, connections: mesh.connections(), log: await mesh.logStatus(), directDials: mesh.mesh.directDials })
     void refresh()
     setInterval(() => void refresh(), 1_000)

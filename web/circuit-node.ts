@@ -1,0 +1,48 @@
+/**
+ * The page's part in onion circuits: it is a hop for others (and an exit
+ * when it provides), and a client for its own prompts. Cells travel only
+ * over direct connections: WebSockets to relays, WebRTC to other pages
+ * (dialled through the relays when there is none yet).
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { circuitSettingsFor, createSigner, type ExitHandler, type HopObservation, type RuleBundle } from '../core/index.js'
+import { CircuitLinks, directConnection, type DirectConnector } from '../relay-server/circuit-links.js'
+import { dialWebRtc } from './webrtc-dial.js'
+
+/** Relays by peer id (from their multiaddrs, which end in `/p2p/<id>`). */
+export function relayIds(relays: readonly string[]): Map<string, string> {
+  return new Map(relays.map((r) => [r.slice(r.lastIndexOf('/p2p/') + 5), r]))
+}
+
+export function browserConnector(node: Libp2p, relays: readonly string[]): DirectConnector {
+  const byId = relayIds(relays)
+  return async (peer: PeerId) => {
+    const existing = directConnection(node, peer)
+    if (existing) return existing
+    const relay = byId.get(peer.toString())
+    if (relay) return node.dial(multiaddr(relay), { signal: AbortSignal.timeout(10_000) })
+    const outcome = await dialWebRtc(node, relays.map((r) => multiaddr(`${r}/p2p-circuit/webrtc/p2p/${peer.toString()}`)))
+    const direct = directConnection(node, peer)
+    if (!direct) throw new Error(`no direct connection to ${peer.toString()}: ${outcome.error ?? 'WebRTC dial did not connect'}`)
+    return direct
+  }
+}
+
+export interface PageCircuitsOptions {
+  seed: Uint8Array
+  rules: RuleBundle
+  relays: readonly string[]
+  exit?: ExitHandler
+  observer?: (observation: HopObservation) => void
+}
+
+export async function startPageCircuits(node: Libp2p, options: PageCircuitsOptions): Promise<CircuitLinks> {
+  return CircuitLinks.start(node, {
+    identity: await createSigner(options.seed),
+    settings: circuitSettingsFor(options.rules),
+    connect: browserConnector(node, options.relays),
+    ...(options.exit ? { exit: options.exit } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
+  })
+}

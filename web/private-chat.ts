@@ -1,0 +1,185 @@
+/**
+ * Asking a provider privately: pick a provider of the requested model from
+ * the world's descriptors, choose relay hops under the privacy rules, build
+ * an onion circuit (or reuse an open one to that provider), and stream the
+ * answer back through it. When a circuit or its provider fails, the answer
+ * is retried on another circuit, preferring another provider.
+ */
+import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import {
+  CircuitError,
+  INFERENCE_SERVICE,
+  InferenceError,
+  requestInference,
+  selectPath,
+  TerrainError,
+  type ChatMessage,
+  type ClientCircuit,
+  type HopCandidate,
+  type RuleBundle,
+} from '../core/index.js'
+import type { CircuitLinks } from '../relay-server/circuit-links.js'
+import type { ProviderSummary } from '../workers/log-worker.js'
+import { hopCandidates, providerHop } from './hop-candidates.js'
+
+export type ChatErrorCode = 'no-providers' | 'no-circuit' | 'provider-died'
+
+export class ChatError extends TerrainError {
+  declare readonly code: ChatErrorCode
+}
+
+export interface PathHopView {
+  peerId: string
+  role: 'entry' | 'middle' | 'exit'
+  relayGroup: string
+}
+
+export interface AskOptions {
+  /** Only providers serving this base model; any when undefined. */
+  model?: string
+  maxTokens: number
+  temperature: number
+  onToken: (text: string) => void
+  /** The circuit the answer travels on (again on each retry). */
+  onPath?: (path: PathHopView[], provider: ProviderSummary) => void
+  onStatus?: (text: string) => void
+}
+
+export interface Answer {
+  text: string
+  tokens: number
+  finishReason: 'stop' | 'length'
+  /** From sending the prompt on a built circuit to the first token. */
+  firstTokenMs: number
+  /** Circuit build time; 0 when an open circuit was reused. */
+  circuitMs: number
+  tokensPerSecond: number
+  retries: number
+  provider: ProviderSummary
+  path: PathHopView[]
+}
+
+const MAX_ATTEMPTS = 3
+
+export class PrivateChat {
+  /** Open circuits by provider key, reused for later prompts to the same provider. */
+  private readonly circuits = new Map<string, { circuit: ClientCircuit; path: PathHopView[] }>()
+
+  constructor(
+    private readonly node: Libp2p,
+    private readonly links: CircuitLinks,
+    private readonly providers: () => Promise<ProviderSummary[]>,
+    private readonly relays: readonly string[],
+    private readonly rules: RuleBundle,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Base models some current provider serves. */
+  async models(): Promise<string[]> {
+    return [...new Set((await this.providers()).map((p) => p.model))].sort()
+  }
+
+  async ask(messages: ChatMessage[], options: AskOptions): Promise<Answer> {
+    const failed = new Set<string>()
+    let lastError: unknown
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const provider = await this.pickProvider(options.model, failed)
+      try {
+        return { ...(await this.askOnce(provider, messages, options)), retries: attempt }
+      } catch (e) {
+        if (!(e instanceof CircuitError || e instanceof InferenceError || e instanceof ChatError) || (e instanceof ChatError && e.code === 'no-providers')) throw e
+        lastError = e
+        failed.add(provider.providerKey)
+        this.circuits.get(provider.providerKey)?.circuit.destroy()
+        this.circuits.delete(provider.providerKey)
+        options.onStatus?.(`attempt ${attempt + 1} failed (${e.message}); retrying on another circuit`)
+      }
+    }
+    throw new ChatError('provider-died', `no answer after ${MAX_ATTEMPTS} circuits: ${lastError instanceof Error ? lastError.message : String(lastError)}`)
+  }
+
+  /** Destroys every open circuit. */
+  close(): void {
+    for (const { circuit } of this.circuits.values()) circuit.destroy()
+    this.circuits.clear()
+  }
+
+  private async pickProvider(model: string | undefined, failed: ReadonlySet<string>): Promise<ProviderSummary> {
+    const self = this.node.peerId.toString()
+    const all = (await this.providers()).filter((p) => (model === undefined || p.model === model) && providerHop(p).peerId !== self)
+    if (all.length === 0) throw new ChatError('no-providers', model ? `no provider in this world serves ${model} right now` : 'no provider in this world right now')
+    const fresh = all.filter((p) => !failed.has(p.providerKey))
+    const pool = fresh.length > 0 ? fresh : all
+    return pool[Math.floor(this.random() * pool.length)]!
+  }
+
+  private async circuitTo(provider: ProviderSummary, options: AskOptions): Promise<{ circuit: ClientCircuit; path: PathHopView[]; builtMs: number }> {
+    const open = this.circuits.get(provider.providerKey)
+    if (open && open.circuit.state === 'open') return { ...open, builtMs: 0 }
+    const exit = providerHop(provider)
+    let hops: HopCandidate[]
+    try {
+      hops = selectPath({
+        client: this.node.peerId.toString(),
+        exit,
+        length: this.rules.defaultCircuitLen,
+        candidates: await hopCandidates(this.node, this.relays),
+        random: this.random,
+      })
+    } catch (e) {
+      throw new ChatError('no-circuit', e instanceof Error ? e.message : String(e))
+    }
+    const path: PathHopView[] = hops.map((h, i) => ({ peerId: h.peerId, relayGroup: h.relayGroup, role: i === hops.length - 1 ? 'exit' : i === 0 ? 'entry' : 'middle' }))
+    options.onStatus?.(`building a ${hops.length}-hop circuit`)
+    const started = performance.now()
+    const entry = peerIdFromString(hops[0]!.peerId)
+    let circuit: ClientCircuit
+    try {
+      const mux = await this.links.clientMux(entry)
+      circuit = await this.links.client.build(
+        mux,
+        hops.map((h) => ({
+          publicKey: peerIdFromString(h.peerId).publicKey!.raw,
+          contactHint: h.peerId === exit.peerId ? exit.contactHint : h.peerId,
+        })),
+      )
+    } catch (e) {
+      if (e instanceof CircuitError) throw e
+      throw new CircuitError('circuit/extend-failed', `could not reach the entry hop ${entry.toString()}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    this.circuits.set(provider.providerKey, { circuit, path })
+    return { circuit, path, builtMs: performance.now() - started }
+  }
+
+  private async askOnce(provider: ProviderSummary, messages: ChatMessage[], options: AskOptions): Promise<Omit<Answer, 'retries'>> {
+    const { circuit, path, builtMs } = await this.circuitTo(provider, options)
+    options.onPath?.(path, provider)
+    options.onStatus?.('waiting for the first token')
+    const sent = performance.now()
+    let first: number | undefined
+    let text = ''
+    let tokens = 0
+    const answer = requestInference(circuit.openStream(INFERENCE_SERVICE), { messages, maxTokens: options.maxTokens, temperature: options.temperature, model: provider.model })
+    for (;;) {
+      const next = await answer.next()
+      if (next.done) {
+        const seconds = (performance.now() - (first ?? sent)) / 1000
+        return {
+          text,
+          tokens: next.value.tokens,
+          finishReason: next.value.finishReason,
+          firstTokenMs: (first ?? performance.now()) - sent,
+          circuitMs: builtMs,
+          tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : 0,
+          provider,
+          path,
+        }
+      }
+      first ??= performance.now()
+      tokens++
+      text += next.value
+      options.onToken(next.value)
+    }
+  }
+}
