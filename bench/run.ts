@@ -5,6 +5,7 @@
  */
 import { chromium, type Browser } from '@playwright/test'
 import { build, createServer } from 'vite'
+import { formatCircuitSuite, runCircuitSuite } from './circuit-suite.js'
 import { formatSuite, runEventSuite, type SuiteResult } from './event-suite.js'
 import { measureHeap } from './heap.js'
 import { runMeshSync } from './mesh-sync.js'
@@ -95,3 +96,6 @@ try {
 } finally {
   await browser.close()
 }
+
+console.log('\nOnion circuits: a relay hop passing on forward cells (the real hop code, no transport) beside raw ChaCha20-Poly1305 sealing')
+console.log(formatCircuitSuite(await runCircuitSuite(`Node ${process.version}`, ROUNDS, MIN_MS)))

@@ -29,6 +29,24 @@ export function sealBody(aeadKey: Uint8Array, nonce: Uint8Array, plaintext: Uint
 }
 
 const ZEROS = new Uint8Array(32)
+let scratch = new Uint8Array(0)
+
+/**
+ * ChaCha20 XOR of `data` in place from block `counter`. A cell body starts
+ * 13 bytes into its cell, and noble XORs unaligned buffers byte by byte; a
+ * copy through an aligned scratch buffer and back is faster.
+ */
+function xorInPlace(key: Uint8Array, nonce: Uint8Array, data: Uint8Array, counter: number): void {
+  if (data.byteOffset % 4 === 0) {
+    chacha20(key, nonce, data, data, counter)
+    return
+  }
+  if (scratch.length < data.length) scratch = new Uint8Array(data.length)
+  const aligned = scratch.subarray(0, data.length)
+  aligned.set(data)
+  chacha20(key, nonce, aligned, aligned, counter)
+  data.set(aligned)
+}
 
 /**
  * RFC 8439 AEAD decryption in place, without exceptions: every hop runs it
@@ -49,13 +67,13 @@ export function openBody(aeadKey: Uint8Array, nonce: Uint8Array, body: Uint8Arra
   let diff = 0
   for (let i = 0; i < AEAD_TAG_BYTES; i++) diff |= tag[i]! ^ body[length + i]!
   if (diff !== 0) return undefined
-  chacha20(aeadKey, nonce, ciphertext, ciphertext, 1)
+  xorInPlace(aeadKey, nonce, ciphertext, 1)
   return ciphertext
 }
 
 /** Adds or removes (XOR is its own inverse) one stream layer, in place. */
 export function xorBody(streamKey: Uint8Array, nonce: Uint8Array, body: Uint8Array): void {
-  chacha20(streamKey, nonce, body, body)
+  xorInPlace(streamKey, nonce, body, 0)
 }
 
 interface OnionHop {
