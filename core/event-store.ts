@@ -46,6 +46,8 @@ export interface EventStore {
   /** Entries of one origin with seq > `after`, ascending, at most `limit`. */
   entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]>
   count(): Promise<number>
+  /** Calls `visit` with the bytes of every stored event, once each, in no set order (e.g. to rebuild an index at start). */
+  scanEvents(visit: (event: Uint8Array) => void): Promise<void>
 }
 
 interface Origin {
@@ -58,6 +60,10 @@ interface Origin {
 export class MemoryEventStore implements EventStore {
   private readonly byId = new Map<string, StoredEntry>()
   private readonly origins = new Map<string, Origin>()
+
+  async scanEvents(visit: (event: Uint8Array) => void): Promise<void> {
+    for (const entry of this.byId.values()) visit(entry.event)
+  }
 
   async append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     const added: StoredEntry[] = []

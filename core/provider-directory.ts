@@ -17,6 +17,18 @@ export interface ProviderRecord {
   manifest: CapabilityManifest | undefined
 }
 
+/** A provider as routers and UIs use it: plain data, hex for bytes. */
+export interface ProviderSummary {
+  /** Hex of its transport key (also its libp2p identity key). */
+  providerKey: string
+  descriptorEpoch: string
+  contactPoints: string[]
+  model: string
+  runtime: string
+  contextLimit: number
+  weightsDigest: string
+}
+
 export class ProviderDirectory {
   private readonly newest = new Map<string, ProviderRecord>()
 
@@ -39,6 +51,25 @@ export class ProviderDirectory {
     return [...this.newest.values()]
       .filter((r) => r.descriptor.unsigned.descriptorEpoch + 1n >= epoch)
       .sort((a, b) => Number(b.descriptor.unsigned.descriptorEpoch - a.descriptor.unsigned.descriptorEpoch) || a.providerKey.localeCompare(b.providerKey))
+  }
+
+  /** `current(epoch)` as summaries; descriptors with only a FAH (no manifest) are left out. */
+  summaries(epoch: bigint): ProviderSummary[] {
+    return this.current(epoch).flatMap(({ descriptor, providerKey, manifest }) =>
+      manifest
+        ? [
+            {
+              providerKey,
+              descriptorEpoch: descriptor.unsigned.descriptorEpoch.toString(),
+              contactPoints: descriptor.unsigned.contactPoints,
+              model: manifest.baseModelId,
+              runtime: manifest.runtimeId,
+              contextLimit: manifest.contextLimit,
+              weightsDigest: toHex(manifest.weightsDigest),
+            },
+          ]
+        : [],
+    )
   }
 
   get size(): number {

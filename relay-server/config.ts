@@ -47,6 +47,10 @@ export interface RelayConfig {
   forwardUrl: string
   /** The model name to ask the forwarded server for (and to announce). */
   forwardModel: string
+  /** Serve the OpenAI-compatible gateway (`/v1/chat/completions` through onion circuits) on `gatewayPort`. */
+  gateway: boolean
+  /** Port of the gateway's HTTP server on `httpHost`; 0 picks a free port. */
+  gatewayPort: number
 }
 
 export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
@@ -65,6 +69,8 @@ export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
   provide: '',
   forwardUrl: '',
   forwardModel: '',
+  gateway: false,
+  gatewayPort: 8080,
 })
 
 export type RelayConfigErrorCode = 'invalid-setting' | 'unknown-option' | 'missing-value'
@@ -108,13 +114,15 @@ const OPTIONS: readonly Option[] = [
   { field: 'provide', flag: '--provide', env: 'TERRAIN_PROVIDE', kind: 'string', help: 'serve this built-in model as a provider (e.g. terrain-tiny)' },
   { field: 'forwardUrl', flag: '--forward-url', env: 'TERRAIN_FORWARD_URL', kind: 'string', help: 'serve as a provider by forwarding to this OpenAI-compatible base URL' },
   { field: 'forwardModel', flag: '--forward-model', env: 'TERRAIN_FORWARD_MODEL', kind: 'string', help: 'model name to request from the forwarded server' },
+  { field: 'gateway', flag: '--gateway', env: 'TERRAIN_GATEWAY', kind: 'boolean', help: 'serve the OpenAI-compatible gateway (requests go through onion circuits)' },
+  { field: 'gatewayPort', flag: '--gateway-port', env: 'TERRAIN_GATEWAY_PORT', kind: 'port', help: 'gateway HTTP port (0: any free port)' },
 ]
 
 const fail = (field: string, detail: string): never => {
   throw new RelayConfigError('invalid-setting', field, detail)
 }
 
-function integerIn(c: RelayConfig, field: 'httpPort' | 'wsPort' | 'antiEntropyMs' | 'maxReservations', min: number, max: number): void {
+function integerIn(c: RelayConfig, field: 'httpPort' | 'wsPort' | 'antiEntropyMs' | 'maxReservations' | 'gatewayPort', min: number, max: number): void {
   const v = c[field]
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `must be an integer in [${min}, ${max}], got ${String(v)}`)
 }
@@ -171,6 +179,9 @@ export function validateRelayConfig(c: RelayConfig): RelayConfig {
     if (c.forwardModel === '') fail('forwardModel', 'names the model to request when forwarding')
   }
   if (typeof c.forwardModel !== 'string') fail('forwardModel', 'must be a string')
+  if (typeof c.gateway !== 'boolean') fail('gateway', 'must be a boolean')
+  integerIn(c, 'gatewayPort', 0, 65_535)
+  if (c.gateway && !c.replicate) fail('replicate', 'the gateway learns providers from the event log, so it must replicate')
   if ((c.provide !== '' || c.forwardUrl !== '') && !c.replicate) fail('replicate', 'a provider publishes its descriptor on the event log, so it must replicate')
   return c
 }

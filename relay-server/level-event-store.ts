@@ -49,6 +49,11 @@ export class LevelEventStore implements EventStore {
     return this.db.close()
   }
 
+  async scanEvents(visit: (event: Uint8Array) => void): Promise<void> {
+    // `e|eventId` → replicaId (32) | seq (8) | event
+    for await (const value of this.db.values({ gte: new Uint8Array([E]), lt: new Uint8Array([E + 1]) })) visit(plain(value.subarray(40)))
+  }
+
   append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     const run = this.queue.then(() => this.appendNow(entries))
     this.queue = run.catch(() => undefined)

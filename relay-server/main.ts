@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown)
 
   const relay = await starting
-  if (!stopping) console.log(`terrain relay listening on ${relay.url} peer ${relay.peerId} ws ${relay.multiaddrs.join(' ')}`)
+  if (!stopping) console.log(`terrain relay listening on ${relay.url} peer ${relay.peerId} ws ${relay.multiaddrs.join(' ')}${relay.gatewayUrl ? ` gateway ${relay.gatewayUrl}` : ''}`)
 }
 
 main().catch((e: unknown) => {

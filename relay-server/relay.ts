@@ -7,11 +7,13 @@ import './node-polyfills.js'
 import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { circuitSettingsFor, createWorld, EventLog } from '../core/index.js'
+import { circuitSettingsFor, createWorld, decodeEvent, epochAt, EventLog, isDescriptorEvent, ProviderDirectory } from '../core/index.js'
 import { BootstrapDialer } from './bootstrap.js'
 import { CircuitLinks, nodeConnector } from './circuit-links.js'
 import type { RelayConfig } from './config.js'
+import { createGatewayServer } from './gateway.js'
 import { createHttpServer } from './http.js'
+import { PrivateChat } from './private-chat.js'
 import { loadOrCreatePeerKey, signerOfPeerKey } from './identity.js'
 import { DescriptorAnnouncer, startNodeProvider } from './provider.js'
 import { LevelEventStore } from './level-event-store.js'
@@ -26,6 +28,8 @@ export interface RunningRelay {
   peerId: string
   /** WebSocket multiaddrs to dial this relay. */
   multiaddrs: string[]
+  /** Base URL of the OpenAI-compatible gateway, when it runs. */
+  gatewayUrl: string | undefined
   stop(): Promise<void>
 }
 
@@ -89,7 +93,31 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     )
     const { port } = server.address() as AddressInfo
     const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost
-    return { url: `http://${host}:${port}`, peerId: node.peerId.toString(), multiaddrs: browserMultiaddrs(node), stop }
+
+    let gatewayUrl: string | undefined
+    if (config.gateway) {
+      // The gateway routes to providers it learns from the log: those stored before start, then each new one.
+      const providers = new ProviderDirectory(world.id)
+      const take = (bytes: Uint8Array) => isDescriptorEvent(bytes) && providers.add(decodeEvent(bytes))
+      await store.scanEvents(take)
+      mesh.replica.onStored(({ event }) => take(event))
+      const chat = new PrivateChat(node, circuits, async () => providers.summaries(epochAt(world.rules, Date.now())), () => bootstrap.addresses(), world.rules)
+      teardown.push(() => chat.close())
+      const gateway = createGatewayServer(chat)
+      await new Promise<void>((resolve, reject) => {
+        gateway.once('error', reject)
+        gateway.listen(config.gatewayPort, config.httpHost, () => resolve())
+      })
+      teardown.push(
+        () =>
+          new Promise<void>((resolve) => {
+            gateway.close(() => resolve())
+            gateway.closeAllConnections()
+          }),
+      )
+      gatewayUrl = `http://${host}:${(gateway.address() as AddressInfo).port}/v1`
+    }
+    return { url: `http://${host}:${port}`, peerId: node.peerId.toString(), multiaddrs: browserMultiaddrs(node), gatewayUrl, stop }
   } catch (e) {
     await stop()
     throw e

@@ -4,7 +4,7 @@
  * diagram. Errors are shown in words, with their code in `data-code`.
  */
 import { drawPath } from './path-diagram.js'
-import type { Answer, PathHopView, PrivateChat } from './private-chat.js'
+import type { Answer, PathHopView, PrivateChat } from '../relay-server/private-chat.js'
 
 function byId<T extends Element>(id: string): T {
   const element = document.getElementById(id)

@@ -8,12 +8,8 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { circuitSettingsFor, createSigner, type ExitHandler, type HopObservation, type RuleBundle } from '../core/index.js'
 import { CircuitLinks, directConnection, type DirectConnector } from '../relay-server/circuit-links.js'
+import { relayIds } from '../relay-server/hop-candidates.js'
 import { dialWebRtc } from './webrtc-dial.js'
-
-/** Relays by peer id (from their multiaddrs, which end in `/p2p/<id>`). */
-export function relayIds(relays: readonly string[]): Map<string, string> {
-  return new Map(relays.map((r) => [r.slice(r.lastIndexOf('/p2p/') + 5), r]))
-}
 
 export function browserConnector(node: Libp2p, relays: readonly string[]): DirectConnector {
   const byId = relayIds(relays)

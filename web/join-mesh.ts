@@ -8,7 +8,7 @@ import type { CircuitLinks } from '../relay-server/circuit-links.js'
 import type { LogStatus } from '../workers/log-worker.js'
 import { startPageCircuits } from './circuit-node.js'
 import { PageProvider, type ProvideOptions } from './page-provider.js'
-import { PrivateChat } from './private-chat.js'
+import { PrivateChat } from '../relay-server/private-chat.js'
 import { createBrowserNode } from './browser-node.js'
 import { startLogWorker } from './log-worker-client.js'
 import { allowsPrivateAddresses, loadNetConfig } from './net-config.js'
@@ -57,7 +57,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
       if (observations.length > 1_000) observations.shift()
     },
   })
-  const chat = new PrivateChat(node, circuits, () => log.providers(), config.relays, defaultRuleBundle)
+  const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, defaultRuleBundle)
   return {
     circuits,
     chat,

@@ -3,7 +3,7 @@
  * with what each one can know. A person checking their privacy would rather
  * see the path than read peer ids.
  */
-import type { PathHopView } from './private-chat.js'
+import type { PathHopView } from '../relay-server/private-chat.js'
 
 const SVG = 'http://www.w3.org/2000/svg'
 const short = (id: string) => `…${id.slice(-6)}`

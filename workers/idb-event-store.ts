@@ -7,8 +7,8 @@
  *
  * Object stores: `events` (eventId → { slot, event }, unique index `slot`
  * on replicaId | seq u64 BE), `counters` (replicaId → contiguous counter).
- * A record holds only what cannot be derived: the origin is the slot key, and
- * an encoded event begins with its own id. Fewer fields mean less cloning per
+ * A record holds only the slot key and the event: the origin is in the slot
+ * key, the event id is the primary key. Fewer fields mean less cloning per
  * write, which is most of an append's cost on the calling thread.
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb'
@@ -49,10 +49,8 @@ interface EventDb extends DBSchema {
 const SCHEMA_VERSION = 2
 
 const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, be64(seq)))
-const EVENT_ID_BYTES = 32
-
-function entryOf({ slot, event }: StoredRecord): StoredEntry {
-  return { replicaId: slot.subarray(0, 32), seq: readBe64(slot, 32), eventId: event.subarray(0, EVENT_ID_BYTES), event }
+function entryOf({ slot, event }: StoredRecord, eventId: Key): StoredEntry {
+  return { replicaId: slot.subarray(0, 32), seq: readBe64(slot, 32), eventId: new Uint8Array(eventId), event }
 }
 
 /** Version 1 stored every field of the entry; version 2 keeps the slot and the event. */
@@ -161,11 +159,14 @@ export class IndexedDbEventStore implements EventStore {
   async entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]> {
     if (limit <= 0) return []
     const range = IDBKeyRange.bound(slotKey(replicaId, after), key(concatBytes(replicaId, new Uint8Array(8).fill(0xff))), true, false)
-    const records = await this.db.getAllFromIndex('events', 'slot', range, Math.min(limit, 2 ** 32 - 1))
-    return records.map(entryOf)
+    const count = Math.min(limit, 2 ** 32 - 1)
+    const slots = this.db.transaction('events').store.index('slot')
+    // One transaction, so keys and values describe the same records in the same (slot) order.
+    const [eventIds, records] = await Promise.all([slots.getAllKeys(range, count), slots.getAll(range, count)])
+    return records.map((r, i) => entryOf(r, eventIds[i]!))
   }
 
-  /** Calls `visit` with every stored event's bytes, in event-id order, one read transaction at a time. */
+  /** Every stored event's bytes, in event-id order, one read transaction per page. */
   async scanEvents(visit: (event: Uint8Array) => void, pageSize = 2048): Promise<void> {
     let after: Key | undefined
     for (;;) {

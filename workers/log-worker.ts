@@ -16,6 +16,7 @@ import {
   EventLog,
   isDescriptorEvent,
   ProviderDirectory,
+  type ProviderSummary,
   PUBSUB_NEIGHBOUR,
   Replica,
   signRuleEndorsement,
@@ -51,18 +52,6 @@ interface Opened {
   replica: Replica
   signer: Signer
   providers: ProviderDirectory
-}
-
-/** A provider as the page sees it: plain data, hex for bytes. */
-export interface ProviderSummary {
-  /** Hex of its transport key (its libp2p identity key). */
-  providerKey: string
-  descriptorEpoch: string
-  contactPoints: string[]
-  model: string
-  runtime: string
-  contextLimit: number
-  weightsDigest: string
 }
 
 /** What a provider states about the model it serves, digest in hex. */
@@ -141,21 +130,7 @@ const api = {
   /** Providers with a current descriptor (this epoch or the one before). */
   providers(): ProviderSummary[] {
     const { world, providers } = current()
-    return providers.current(epochAt(world.rules, Date.now())).flatMap(({ descriptor, providerKey, manifest }) =>
-      manifest
-        ? [
-            {
-              providerKey,
-              descriptorEpoch: descriptor.unsigned.descriptorEpoch.toString(),
-              contactPoints: descriptor.unsigned.contactPoints,
-              model: manifest.baseModelId,
-              runtime: manifest.runtimeId,
-              contextLimit: manifest.contextLimit,
-              weightsDigest: toHex(manifest.weightsDigest),
-            },
-          ]
-        : [],
-    )
+    return providers.summaries(epochAt(world.rules, Date.now()))
   },
 
   /**

@@ -65,8 +65,22 @@ export function eventStoreAcceptance(name: string, create: () => Promise<EventSt
       await store.append([entry(1, 3n, 12), entry(1, 1n, 10), entry(1, 2n, 11), entry(1, 4n, 13)])
       const after = await store.entriesAfter(fill(1), 1n, 2)
       expect(after.map((e) => e.seq)).toEqual([2n, 3n])
+      expect(after.map((e) => [...e.eventId])).toEqual([[...fill(11)], [...fill(12)]])
+      expect(after.map((e) => [...e.replicaId])).toEqual([[...fill(1)], [...fill(1)]])
       expect(after[0]!.event).toEqual(new Uint8Array([1, 2, 11]))
       expect(await store.entriesAfter(fill(9), 0n, 10)).toEqual([])
+    })
+
+    it('scans every stored event once', async () => {
+      const store = await create()
+      await store.append([entry(1, 1n, 10), entry(2, 1n, 11), entry(1, 2n, 12)])
+      const seen: number[][] = []
+      await store.scanEvents((event) => seen.push([...event]))
+      expect(seen.sort((a, b) => a[2]! - b[2]!)).toEqual([
+        [1, 1, 10],
+        [2, 1, 11],
+        [1, 2, 12],
+      ])
     })
 
     it('keeps its own copy of the bytes it is given', async () => {

@@ -1,5 +1,5 @@
 /**
- * Who can carry a circuit, as this page sees the mesh: the relays it knows
+ * Who can carry a circuit, as this peer sees the mesh: the relays it knows
  * and every peer it is connected to, each with the relay it is reached
  * through (its relay group: see core/path-selection.ts). Every Terrain peer
  * runs the circuit protocol, so every one of them can be a hop.
@@ -7,9 +7,12 @@
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import { fromHex, type HopCandidate } from '../core/index.js'
-import type { ProviderSummary } from '../workers/log-worker.js'
-import { relayIds } from './circuit-node.js'
+import { fromHex, type HopCandidate, type ProviderSummary } from '../core/index.js'
+
+/** Relays by peer id (from their multiaddrs, which end in `/p2p/<id>`). */
+export function relayIds(relays: readonly string[]): Map<string, string> {
+  return new Map(relays.filter((r) => r.includes('/p2p/')).map((r) => [r.slice(r.lastIndexOf('/p2p/') + 5), r]))
+}
 
 /** The relay a `/p2p/<relay>/p2p-circuit/...` address goes through, if it is one. */
 export function relayOfAddress(address: string): string | undefined {

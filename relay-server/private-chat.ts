@@ -1,5 +1,5 @@
 /**
- * Asking a provider privately: pick a provider of the requested model from
+ * Asking a provider privately (from a page or the Node gateway): pick a provider of the requested model from
  * the world's descriptors, choose relay hops under the privacy rules, build
  * an onion circuit (or reuse an open one to that provider), and stream the
  * answer back through it. When a circuit or its provider fails, the answer
@@ -18,9 +18,9 @@ import {
   type ClientCircuit,
   type HopCandidate,
   type RuleBundle,
+  type ProviderSummary,
 } from '../core/index.js'
-import type { CircuitLinks } from '../relay-server/circuit-links.js'
-import type { ProviderSummary } from '../workers/log-worker.js'
+import type { CircuitLinks } from './circuit-links.js'
 import { hopCandidates, providerHop } from './hop-candidates.js'
 
 export type ChatErrorCode = 'no-providers' | 'no-circuit' | 'provider-died'
@@ -70,7 +70,8 @@ export class PrivateChat {
     private readonly node: Libp2p,
     private readonly links: CircuitLinks,
     private readonly providers: () => Promise<ProviderSummary[]>,
-    private readonly relays: readonly string[],
+    /** Relay multiaddrs (with `/p2p/<id>`) as currently known. */
+    private readonly relays: () => readonly string[],
     private readonly rules: RuleBundle,
     private readonly random: () => number = Math.random,
   ) {}
@@ -124,7 +125,7 @@ export class PrivateChat {
         client: this.node.peerId.toString(),
         exit,
         length: this.rules.defaultCircuitLen,
-        candidates: await hopCandidates(this.node, this.relays),
+        candidates: await hopCandidates(this.node, this.relays()),
         random: this.random,
       })
     } catch (e) {
