@@ -32,7 +32,6 @@ import {
   encodeRelayMessage,
   encodeTextWithin,
   maxRelayData,
-  type RelayCommand,
   type RelayMessage,
 } from './relay-message.js'
 import { IdleTimer, type Scheduler } from './scheduler.js'
@@ -143,7 +142,7 @@ export class ClientCircuit {
 
   /** Opens a stream at the last hop; `service` tells the exit what is asked of it (empty for its default). */
   openStream(service = ''): CircuitStream {
-    if (this.status !== 'open') throw this.failure ?? new CircuitError('circuit/unexpected-cell', 'the circuit is not built yet')
+    if (this.failure) throw this.failure
     if (this.streams.size >= this.settings.maxStreamsPerCircuit) {
       throw new CircuitError('circuit/too-many-streams', `circuit already carries ${this.streams.size} streams`)
     }
@@ -238,7 +237,7 @@ export class ClientCircuit {
     else pending.resolve(outcome)
   }
 
-  private sendRelay(destination: number, message: { command: RelayCommand; streamId: number; data: Uint8Array }): void {
+  private sendRelay(destination: number, message: RelayMessage): void {
     if (this.status === 'closed') return
     const cell = new Uint8Array(this.settings.cellBytes)
     const seq = this.onion.wrap(destination, encodeRelayMessage(this.settings.cellBytes, message), cell.subarray(CELL_HEADER_BYTES))

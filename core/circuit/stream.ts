@@ -103,7 +103,7 @@ export class StreamEnd implements CircuitStream {
 
   abort(reason = 'aborted'): void {
     if (this.failure || (!this.writable && !this.readable)) return
-    this.sink.sendEnd(this.id, reason || 'aborted')
+    this.sink.sendEnd(this.id, reason || 'aborted') // an empty reason would read as a half-close
     this.writable = false
     this.readable = false
     this.inbox.finish()

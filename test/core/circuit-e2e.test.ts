@@ -1,4 +1,5 @@
 /** A client and three hops in memory: building, streaming, privacy, and every way a circuit can break. */
+import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import {
   CELL_HEADER_BYTES,
@@ -315,6 +316,29 @@ describe('a broken circuit fails closed', () => {
     const building = build()
     bed.scheduler.advance(2_000)
     expect((await rejection(building)).code).toBe('circuit/timeout')
+  })
+})
+
+describe('hostile bytes', () => {
+  it('random cells, some aimed at an open circuit, never escape a hop, and it goes on building and serving circuits', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.uint8Array({ minLength: 1024, maxLength: 1024 }), fc.boolean(), fc.integer({ min: 1, max: 4 })), { maxLength: 12 }), async (cells) => {
+        const { build, bed } = await threeHops()
+        const victim = await build()
+        const link = bed.links.get(`${CLIENT}->A`)!
+        for (const [cell, aimed, command] of cells) {
+          if (aimed) {
+            new DataView(cell.buffer).setUint32(0, victim.circuitId)
+            cell[4] = command
+          }
+          link.a.send(cell)
+        }
+        await settle()
+        for (const e of bed.hop('A').errors) expect(e).toBeInstanceOf(CircuitError)
+        expect(toHex(await echo(await build(), utf8('still serving')))).toBe(toHex(utf8('still serving')))
+      }),
+      { numRuns: 25 },
+    )
   })
 })
 
