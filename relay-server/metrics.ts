@@ -46,9 +46,11 @@ export interface RelayMetricsSources {
   /** Circuit-relay reservations currently held. */
   reservations: () => number
   circuits: CircuitLinks
+  /** Present when this peer serves a model. */
+  provider: { stats: { requests: number; errors: number } } | undefined
 }
 
-export function createRelayMetrics({ node, mesh, store, reservations, circuits }: RelayMetricsSources): Registry {
+export function createRelayMetrics({ node, mesh, store, reservations, circuits, provider }: RelayMetricsSources): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const replica = mesh.replica.metrics
@@ -86,5 +88,11 @@ export function createRelayMetrics({ node, mesh, store, reservations, circuits }
   mirroredCounter(registry, 'terrain_onion_circuit_errors_total', 'Bad cells and failed circuits seen by this hop, by error code.', ['code'], () =>
     byKey('code', circuits.hop.errorCounts),
   )
+  if (provider) {
+    mirroredCounter(registry, 'terrain_inference_requests_total', 'Inference requests this provider served through circuits, by outcome.', ['outcome'], () => [
+      [{ outcome: 'answered' }, provider.stats.requests - provider.stats.errors],
+      [{ outcome: 'failed' }, provider.stats.errors],
+    ])
+  }
   return registry
 }

@@ -38,6 +38,11 @@ export interface PathHopView {
 export interface AskOptions {
   /** Only providers serving this base model; any when undefined. */
   model?: string
+  /**
+   * Relay hops to use, entry first, instead of a random draw (a user pinning
+   * hops they trust). The privacy rules still apply to them.
+   */
+  pinnedHops?: string[]
   maxTokens: number
   temperature: number
   onToken: (text: string) => void
@@ -117,16 +122,19 @@ export class PrivateChat {
 
   private async circuitTo(provider: ProviderSummary, options: AskOptions): Promise<{ circuit: ClientCircuit; path: PathHopView[]; builtMs: number }> {
     const open = this.circuits.get(provider.providerKey)
-    if (open && open.circuit.state === 'open') return { ...open, builtMs: 0 }
+    const pinned = options.pinnedHops
+    if (open && open.circuit.state === 'open' && (!pinned || open.path.slice(0, -1).every((h, i) => h.peerId === pinned[i]))) return { ...open, builtMs: 0 }
     const exit = providerHop(provider)
     let hops: HopCandidate[]
     try {
+      const candidates = await hopCandidates(this.node, this.relays())
       hops = selectPath({
         client: this.node.peerId.toString(),
         exit,
-        length: this.rules.defaultCircuitLen,
-        candidates: await hopCandidates(this.node, this.relays()),
-        random: this.random,
+        length: pinned ? pinned.length + 1 : this.rules.defaultCircuitLen,
+        candidates: pinned ? pinned.map((id) => candidates.find((c) => c.peerId === id) ?? { peerId: id, relayGroup: id }) : candidates,
+        // Pinned hops keep their order: the draw always takes the first remaining one.
+        random: pinned ? () => 0.999_999 : this.random,
       })
     } catch (e) {
       throw new ChatError('no-circuit', e instanceof Error ? e.message : String(e))

@@ -74,7 +74,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     bootstrap.start()
     teardown.push(() => bootstrap.stop())
 
-    const registry = createRelayMetrics({ node, mesh, store, reservations: () => node.services.relay.reservations.size, circuits })
+    const registry = createRelayMetrics({ node, mesh, store, reservations: () => node.services.relay.reservations.size, circuits, provider })
     const server = createHttpServer(config.staticDir, {
       health: () => relayHealth(node, store, world.id),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

@@ -32,7 +32,7 @@ export async function createBrowserNode(
   return createLibp2p({
     // The peer id is the transport key that signs this peer's events.
     privateKey: await generateKeyPairFromSeed('Ed25519', seed),
-    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    addresses: { listen: [config.reserveOn ? `${config.reserveOn}/p2p-circuit` : '/p2p-circuit', '/webrtc'] },
     transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers: config.iceServers } }), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -3,7 +3,7 @@
  * (IndexedDB, identity), start the libp2p node with that identity, and wire
  * the mesh between them.
  */
-import { defaultRuleBundle, fromHex, type CircuitStream, type HopObservation } from '../core/index.js'
+import { defaultRuleBundle, fromHex, toHex, type CircuitStream, type HopObservation } from '../core/index.js'
 import type { CircuitLinks } from '../relay-server/circuit-links.js'
 import type { LogStatus } from '../workers/log-worker.js'
 import { startPageCircuits } from './circuit-node.js'
@@ -27,6 +27,8 @@ export interface JoinedMesh {
   connections(): ConnectionSummary[]
   /** Whether this page holds a circuit reservation on a relay, so other peers can reach it. */
   reachable(): boolean
+  /** Hex of this peer's Ed25519 identity key (its peer id's key; what circuit handshakes are checked against). */
+  identityKey(): string
   circuits: CircuitLinks
   chat: PrivateChat
   /** Load a built-in model in the provider worker and serve it to circuits; the descriptor is published. */
@@ -59,6 +61,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
   })
   const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, defaultRuleBundle)
   return {
+    identityKey: () => toHex(node.peerId.publicKey!.raw),
     circuits,
     chat,
     async provide(options) {

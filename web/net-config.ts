@@ -6,18 +6,27 @@ export interface NetConfig {
   relays: string[]
   world: string
   iceServers: RTCIceServer[]
+  /**
+   * The one relay to hold a reservation on (from the page URL's `?relay=<peer id>`),
+   * or undefined to reserve wherever libp2p finds room. A peer's reservation
+   * relay is its relay group when circuits choose hops.
+   */
+  reserveOn: string | undefined
 }
 
 export class NetConfigError extends Error {
   override readonly name = 'NetConfigError'
 }
 
-export async function loadNetConfig(url = '/config.json'): Promise<NetConfig> {
+export async function loadNetConfig(url = '/config.json', search = location.search): Promise<NetConfig> {
   const response = await fetch(url)
   if (!response.ok) throw new NetConfigError(`${url} answered ${response.status}; is this page served by a Terrain relay?`)
   const body = (await response.json()) as Partial<NetConfig>
   if (!Array.isArray(body.relays) || typeof body.world !== 'string') throw new NetConfigError(`${url} lacks relays or world`)
-  return { relays: body.relays, world: body.world, iceServers: Array.isArray(body.iceServers) ? body.iceServers : [] }
+  const wanted = new URLSearchParams(search).get('relay')
+  const reserveOn = wanted ? body.relays.find((r) => r.endsWith(`/p2p/${wanted}`)) : undefined
+  if (wanted && !reserveOn) throw new NetConfigError(`?relay=${wanted} names no relay of this mesh`)
+  return { relays: body.relays, world: body.world, iceServers: Array.isArray(body.iceServers) ? body.iceServers : [], reserveOn }
 }
 
 /**

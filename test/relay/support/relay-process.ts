@@ -38,6 +38,8 @@ export interface RelayOptions {
   bootstrap?: string[]
   antiEntropyMs?: number
   replicate?: boolean
+  /** Further flags, e.g. `['--provide', 'terrain-tiny']` or `['--gateway', '--gateway-port', '0']`. */
+  extraArgs?: string[]
 }
 
 export interface RelayProcess {
@@ -47,6 +49,8 @@ export interface RelayProcess {
   peerId: string
   /** This relay's WebSocket multiaddr, with `/p2p/<id>`. */
   multiaddr: string
+  /** The gateway's base URL (`…/v1`), when started with `--gateway`. */
+  gatewayUrl: string | undefined
   health(): Promise<RelayHealth>
   metrics(): Promise<string>
   /** Send `signal` and wait for the process to exit. */
@@ -67,6 +71,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
     '--anti-entropy-ms', String(options.antiEntropyMs ?? 500),
     ...(options.bootstrap ?? []).flatMap((a) => ['--bootstrap', a]),
     ...(options.replicate === false ? ['--replicate', 'false'] : []),
+    ...(options.extraArgs ?? []),
   ]
   const child = spawn(process.execPath, ['--import', 'tsx', 'relay-server/main.ts', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
@@ -94,7 +99,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
       reject(new Error(`relay exited (${code ?? signal}) before listening:\n${output}`))
     })
   })
-  const [url, , peerId, , multiaddr] = line.slice(READY.length).split(' ')
+  const words = line.slice(READY.length).split(' ')
+  const [url, , peerId, , multiaddr] = words
+  const gatewayAt = words.indexOf('gateway')
   const get = async (path: string) => {
     const response = await fetch(`${url}${path}`)
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`)
@@ -106,6 +113,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayProce
     url: url!,
     peerId: peerId!,
     multiaddr: multiaddr!,
+    gatewayUrl: gatewayAt === -1 ? undefined : words[gatewayAt + 1],
     health: async () => (await (await get('/health')).json()) as RelayHealth,
     metrics: async () => (await get('/metrics')).text(),
     kill: (signal) => {
