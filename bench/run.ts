@@ -8,6 +8,7 @@ import { build, createServer } from 'vite'
 import { formatCircuitSuite, runCircuitSuite } from './circuit-suite.js'
 import { formatSuite, runEventSuite, type SuiteResult } from './event-suite.js'
 import { measureHeap } from './heap.js'
+import { formatInferenceSuite, runInferenceSuite } from './inference-suite.js'
 import { runMeshSync } from './mesh-sync.js'
 import type { SyncFigures } from './sync-suite.js'
 
@@ -93,6 +94,9 @@ try {
     const verdict = validation.ratio! >= goal ? 'meets' : 'misses'
     console.log(`${result.runtime}: full validation at ${(validation.ratio! * 100).toFixed(1)}% of raw verify ${verdict} the ${goal * 100}% goal`)
   }
+
+  console.log('\nPrivate inference over the network (real relays and provider processes, real pages, the built-in model)')
+  console.log(formatInferenceSuite(await runInferenceSuite(browser, ROUNDS * 2, (text) => console.log(`  ${text}`))))
 } finally {
   await browser.close()
 }

@@ -241,7 +241,10 @@ export function nodeConnector(node: Libp2p): DirectConnector {
   return async (peer, contactHint) => {
     const existing = directConnection(node, peer)
     if (existing) return existing
-    const target = contactHint.startsWith('/') ? (await import('@multiformats/multiaddr')).multiaddr(contactHint) : peer
+    // A hint is the client's word: dial an address only if it names this very peer (so the dial's
+    // handshake proves the key), never an arbitrary address a client wants this relay to reach.
+    const named = contactHint.startsWith('/') && hintedPeer(contactHint)?.equals(peer) === true
+    const target = named ? (await import('@multiformats/multiaddr')).multiaddr(contactHint) : peer
     const connection = await node.dial(target, { signal: AbortSignal.timeout(10_000) })
     if (connection.limits !== undefined) {
       throw new Error(`${peer.toString()} is reachable only through a relay; a Node peer cannot open WebRTC to it here`)

@@ -123,7 +123,9 @@ export class PrivateChat {
   private async circuitTo(provider: ProviderSummary, options: AskOptions): Promise<{ circuit: ClientCircuit; path: PathHopView[]; builtMs: number }> {
     const open = this.circuits.get(provider.providerKey)
     const pinned = options.pinnedHops
-    if (open && open.circuit.state === 'open' && (!pinned || open.path.slice(0, -1).every((h, i) => h.peerId === pinned[i]))) return { ...open, builtMs: 0 }
+    if (open && open.circuit.state === 'open' && (!pinned || (open.path.length === pinned.length + 1 && pinned.every((id, i) => open.path[i]!.peerId === id)))) {
+      return { ...open, builtMs: 0 }
+    }
     const exit = providerHop(provider)
     let hops: HopCandidate[]
     try {

@@ -35,6 +35,8 @@ export interface JoinedMesh {
   provide(options: ProvideOptions): Promise<PageProvider>
   /** What this page saw as a circuit hop (the most recent first-in), for the privacy view and tests. */
   hopObservations(): HopObservation[]
+  /** Close every direct connection to `peerId` (circuits on them end). */
+  dropDirect(peerId: string): Promise<void>
   /** Close any direct connection to `peerId` and dial it again over WebRTC (signalled through the relays). */
   redialDirect(peerId: string): Promise<{ connected: boolean; retries: number; ms: number; error?: string }>
 }
@@ -59,6 +61,13 @@ export async function joinMesh(): Promise<JoinedMesh> {
       if (observations.length > 1_000) observations.shift()
     },
   })
+  const dropDirect = async (peerId: string) => {
+    for (const c of node.getConnections(peerIdFromString(peerId))) {
+      if (kindOf(c) !== 'direct') continue
+      // A graceful close waits for the other side; past a second, drop the connection.
+      await c.close({ signal: AbortSignal.timeout(1_000) }).catch((e: unknown) => c.abort(e instanceof Error ? e : new Error(String(e))))
+    }
+  }
   const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, defaultRuleBundle)
   return {
     identityKey: () => toHex(node.peerId.publicKey!.raw),
@@ -78,13 +87,10 @@ export async function joinMesh(): Promise<JoinedMesh> {
     hasEvent: (id) => log.has(id),
     connections: () => mesh.connections(),
     reachable: () => mesh.reachable(),
+    dropDirect,
     async redialDirect(peerId) {
       const peer = peerIdFromString(peerId)
-      for (const c of node.getConnections(peer)) {
-        if (kindOf(c) !== 'direct') continue
-        // A graceful close waits for the other side; past a second, drop the connection.
-        await c.close({ signal: AbortSignal.timeout(1_000) }).catch((e: unknown) => c.abort(e instanceof Error ? e : new Error(String(e))))
-      }
+      await dropDirect(peerId)
       const started = performance.now()
       const outcome = await dialWebRtc(node, config.relays.map((r) => multiaddr(`${r}/p2p-circuit/webrtc/p2p/${peerId}`)))
       const direct = node.getConnections(peer).some((c) => kindOf(c) === 'direct')
