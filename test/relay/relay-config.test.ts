@@ -33,8 +33,23 @@ describe('relay config', () => {
       fsync: false,
       maxReservations: 128,
       replicate: true,
+      provide: '',
+      forwardUrl: '',
+      forwardModel: '',
+      gateway: false,
+      gatewayPort: 8080,
     })
     expect(Object.isFrozen(defaultRelayConfig)).toBe(true)
+  })
+
+  it('validates the provider and gateway settings', () => {
+    expect(parse(['--provide', 'terrain-tiny']).provide).toBe('terrain-tiny')
+    expect(parse(['--gateway', '--gateway-port', '0'])).toMatchObject({ gateway: true, gatewayPort: 0 })
+    expect(() => parse(['--provide', '../etc/passwd'])).toThrow(expect.objectContaining({ field: 'provide' }))
+    expect(() => parse(['--provide', 'terrain-tiny', '--forward-url', 'http://127.0.0.1:8000', '--forward-model', 'm'])).toThrow(expect.objectContaining({ field: 'forwardUrl' }))
+    expect(() => parse(['--forward-url', 'ftp://x', '--forward-model', 'm'])).toThrow(expect.objectContaining({ field: 'forwardUrl' }))
+    expect(() => parse(['--forward-url', 'http://127.0.0.1:8000'])).toThrow(expect.objectContaining({ field: 'forwardModel' }))
+    expect(() => parse(['--provide', 'terrain-tiny', '--replicate', 'false'])).toThrow(expect.objectContaining({ field: 'replicate' }))
   })
 
   it('takes flags over environment variables over defaults', () => {
