@@ -11,6 +11,7 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import {
   CircuitClient,
   CircuitError,
@@ -244,7 +245,7 @@ export function nodeConnector(node: Libp2p): DirectConnector {
     // A hint is the client's word: dial an address only if it names this very peer (so the dial's
     // handshake proves the key), never an arbitrary address a client wants this relay to reach.
     const named = contactHint.startsWith('/') && hintedPeer(contactHint)?.equals(peer) === true
-    const target = named ? (await import('@multiformats/multiaddr')).multiaddr(contactHint) : peer
+    const target = named ? multiaddr(contactHint) : peer
     const connection = await node.dial(target, { signal: AbortSignal.timeout(10_000) })
     if (connection.limits !== undefined) {
       throw new Error(`${peer.toString()} is reachable only through a relay; a Node peer cannot open WebRTC to it here`)
