@@ -106,14 +106,22 @@ export class PageProvider {
     const watch = setInterval(() => {
       if (cancelled()) void this.worker.api.cancel(requestId)
     }, 250)
+    // Token callbacks travel on their own message port, so the result may overtake the last of
+    // them: the result's text is the authority, and whatever it holds beyond what streamed is sent.
+    let streamed = ''
+    let finished = false
     try {
       const result = await this.worker.api.generate(
         { requestId, prompt: builtInPrompt(request.messages), maxTokens: request.maxTokens, temperature: request.temperature, seed: request.seed ?? 0 },
         proxy((token: { text: string }) => {
+          if (finished || !token.text) return
           this.stats.tokens++
-          if (token.text) onToken(token.text)
+          streamed += token.text
+          onToken(token.text)
         }),
       )
+      finished = true
+      if (result.text.startsWith(streamed) && result.text.length > streamed.length) onToken(result.text.slice(streamed.length))
       return { finishReason: result.finishReason === 'length' ? ('length' as const) : ('stop' as const), tokens: result.tokens.length }
     } finally {
       clearInterval(watch)
