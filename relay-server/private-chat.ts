@@ -147,7 +147,8 @@ export class PrivateChat {
     const entry = peerIdFromString(hops[0]!.peerId)
     let circuit: ClientCircuit
     try {
-      const mux = await this.links.clientMux(entry)
+      // A 1-hop path enters at the provider itself, through the address it announced.
+      const mux = await this.links.clientMux(entry, hops.length === 1 ? exit.contactHint : entry.toString())
       circuit = await this.links.client.build(
         mux,
         hops.map((h) => ({

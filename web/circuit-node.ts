@@ -7,17 +7,21 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { circuitSettingsFor, createSigner, type ExitHandler, type HopObservation, type RuleBundle } from '../core/index.js'
-import { CircuitLinks, directConnection, type DirectConnector } from '../relay-server/circuit-links.js'
+import { CircuitLinks, directConnection, hintedPeer, type DirectConnector } from '../relay-server/circuit-links.js'
 import { relayIds } from '../relay-server/hop-candidates.js'
 import { dialWebRtc } from './webrtc-dial.js'
 
 export function browserConnector(node: Libp2p, relays: readonly string[]): DirectConnector {
   const byId = relayIds(relays)
-  return async (peer: PeerId) => {
+  return async (peer: PeerId, contactHint: string) => {
     const existing = directConnection(node, peer)
     if (existing) return existing
     const relay = byId.get(peer.toString())
     if (relay) return node.dial(multiaddr(relay), { signal: AbortSignal.timeout(10_000) })
+    // A peer that announced a WebSocket address of its own (a Node provider) is dialed there.
+    if (contactHint.startsWith('/') && !contactHint.includes('/p2p-circuit') && hintedPeer(contactHint)?.equals(peer)) {
+      return node.dial(multiaddr(contactHint), { signal: AbortSignal.timeout(10_000) })
+    }
     const outcome = await dialWebRtc(node, relays.map((r) => multiaddr(`${r}/p2p-circuit/webrtc/p2p/${peer.toString()}`)))
     const direct = directConnection(node, peer)
     if (!direct) throw new Error(`no direct connection to ${peer.toString()}: ${outcome.error ?? 'WebRTC dial did not connect'}`)
