@@ -77,24 +77,31 @@ const api = {
     return info
   },
 
-  /** Streams one generation; rejects with `ModelError` ('aborted') once `cancel(requestId)` is called. */
+  /**
+   * Streams one generation; every callback has been delivered when it resolves. Rejects with
+   * `ModelError` ('aborted') once `cancel(requestId)` is called.
+   */
   async generate(request: ProviderGenerateRequest, onToken?: (token: GeneratedToken) => void, onLogits?: (logits: Float32Array, step: number) => void): Promise<GenerateResult> {
     if (!model) throw new ModelError('unknown-model', 'no model is loaded: call loadBuiltIn or loadCustom first')
     if (running.has(request.requestId)) throw new ModelError('invalid-generate-options', `request ${request.requestId} is already running`)
     const controller = new AbortController()
     running.set(request.requestId, controller)
+    // Each callback travels on its own port: awaiting them all before answering keeps every token ahead of the result.
+    const delivered: unknown[] = []
     try {
       const { maxTokens, temperature, topK, seed, stop } = request
-      return await model.generate(request.prompt, {
+      const result = await model.generate(request.prompt, {
         maxTokens,
         temperature,
         seed,
         ...(topK === undefined ? {} : { topK }),
         ...(stop === undefined ? {} : { stop }),
         signal: controller.signal,
-        ...(onToken ? { onToken } : {}),
-        ...(onLogits ? { onLogits: (logits, step) => onLogits(Comlink.transfer(logits, [logits.buffer]), step) } : {}),
+        ...(onToken ? { onToken: (token) => void delivered.push(onToken(token)) } : {}),
+        ...(onLogits ? { onLogits: (logits, step) => void delivered.push(onLogits(Comlink.transfer(logits, [logits.buffer]), step)) } : {}),
       })
+      await Promise.all(delivered)
+      return result
     } finally {
       running.delete(request.requestId)
     }

@@ -1,5 +1,5 @@
 /** The typed errors of the model runtime, built-in model loading and forwarding; each `code` is stable. */
-import { TerrainError } from '../../core/index.js'
+import { TerrainError } from '../../core/errors.js'
 
 export type ModelErrorCode =
   /** The bytes are not an ONNX model (or a truncated one). */

@@ -3,7 +3,7 @@
  * with `stream: true`, the answer streamed back delta by delta. Works in
  * browsers and Node (global fetch). Failures are `ForwardError`s.
  */
-import { TerrainError } from '../../core/index.js'
+import { TerrainError } from '../../core/errors.js'
 import { sseData } from './sse.js'
 
 export interface ChatMessage {
@@ -122,6 +122,8 @@ export async function forwardChatCompletion(request: ChatCompletionRequest, opti
   const result: ForwardResult = { id: '', model: request.model, text: '', finishReason: null }
   try {
     for await (const data of sseData(response.body)) {
+      // Events already buffered may still arrive after an abort; none is delivered once it fired.
+      if (options.signal?.aborted) throw aborted()
       if (data === '[DONE]') return result
       const { id, model, choice } = parseChunk(data)
       result.id ||= id

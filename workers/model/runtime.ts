@@ -11,7 +11,10 @@
  *   `.value` (the cache extended by the new positions).
  */
 import * as ort from 'onnxruntime-web'
-import { blake3, BYTE_VOCAB_SIZE, encodePrompt, EOS_TOKEN, toHex, TokenTextStream } from '../../core/index.js'
+// Single modules, not core/index.js: a worker that loads this need not pull in the whole protocol core.
+import { toHex } from '../../core/bytes.js'
+import { BYTE_VOCAB_SIZE, encodePrompt, EOS_TOKEN, TokenTextStream } from '../../core/byte-tokenizer.js'
+import { blake3 } from '../../core/hash.js'
 import { ModelError } from './errors.js'
 import { createSampler } from './sampling.js'
 import { StopText } from './stop-text.js'
@@ -168,6 +171,26 @@ function validateGenerateOptions(o: GenerateOptions): void {
   if (!Number.isSafeInteger(o.seed)) throw fail(`seed must be an integer, got ${o.seed}`)
 }
 
+/**
+ * A macrotask boundary between steps. A WASM step resolves through microtasks
+ * only, so without this a worker would never see a cancel message and a
+ * server never a closed socket until generation ended. MessageChannel, unlike
+ * setTimeout, is not clamped to 4 ms.
+ */
+function createTaskYield(): { next(): Promise<void>; close(): void } {
+  const channel = new MessageChannel()
+  let resume: (() => void) | undefined
+  channel.port1.onmessage = () => resume?.()
+  return {
+    next: () =>
+      new Promise<void>((resolve) => {
+        resume = resolve
+        channel.port2.postMessage(null)
+      }),
+    close: () => channel.port1.close(),
+  }
+}
+
 class OrtModel implements LoadedModel {
   private queue: Promise<unknown> = Promise.resolve()
 
@@ -217,33 +240,40 @@ class OrtModel implements LoadedModel {
     let cache = this.emptyCache()
     let input = promptIds
     let finishReason: FinishReason | undefined
-    while (finishReason === undefined) {
-      if (options.signal?.aborted) throw new ModelError('aborted', `generation aborted: ${String(options.signal.reason)}`)
-      const feeds = { ...cache, input_ids: new ort.Tensor('int64', BigInt64Array.from(input, BigInt), [1, input.length]) }
-      let out: ort.InferenceSession.ReturnType
-      try {
-        out = await this.session.run(feeds)
-      } catch (e) {
-        throw classifyLoadError(e) ?? e
+    const taskYield = createTaskYield()
+    try {
+      while (finishReason === undefined) {
+        await taskYield.next()
+        if (options.signal?.aborted) throw new ModelError('aborted', `generation aborted: ${String(options.signal.reason)}`)
+        const feeds = { ...cache, input_ids: new ort.Tensor('int64', BigInt64Array.from(input, BigInt), [1, input.length]) }
+        let out: ort.InferenceSession.ReturnType
+        try {
+          out = await this.session.run(feeds)
+        } catch (e) {
+          throw classifyLoadError(e) ?? e
+        }
+        const all = out.logits!.data as Float32Array
+        const logits = all.slice(all.length - BYTE_VOCAB_SIZE)
+        const step = tokens.length
+        // Sample first: the callee owns the logits afterwards (a worker may transfer their buffer away).
+        const id = sample(logits)
+        options.onLogits?.(logits, step)
+        tokens.push(id)
+        let released = stopText.push(textStream.push(id))
+        if (id === EOS_TOKEN) finishReason = 'eos'
+        else if (stopText.hasStopped) finishReason = 'stop'
+        else if (tokens.length >= maxTokens) finishReason = 'length'
+        if (finishReason !== undefined && finishReason !== 'stop') released += stopText.push(textStream.flush()) + stopText.flush()
+        text += released
+        options.onToken?.({ id, text: released })
+        cache = {}
+        for (const name of Object.keys(feeds)) {
+          if (name !== 'input_ids') cache[name] = out[name.replace('past_key_values', 'present')]!
+        }
+        input = [id]
       }
-      const all = out.logits!.data as Float32Array
-      const logits = all.slice(all.length - BYTE_VOCAB_SIZE)
-      const step = tokens.length
-      options.onLogits?.(logits, step)
-      const id = sample(logits)
-      tokens.push(id)
-      let released = stopText.push(textStream.push(id))
-      if (id === EOS_TOKEN) finishReason = 'eos'
-      else if (stopText.hasStopped) finishReason = 'stop'
-      else if (tokens.length >= maxTokens) finishReason = 'length'
-      if (finishReason !== undefined && finishReason !== 'stop') released += stopText.push(textStream.flush()) + stopText.flush()
-      text += released
-      options.onToken?.({ id, text: released })
-      cache = {}
-      for (const name of Object.keys(feeds)) {
-        if (name !== 'input_ids') cache[name] = out[name.replace('past_key_values', 'present')]!
-      }
-      input = [id]
+    } finally {
+      taskYield.close()
     }
     return { text, tokens, finishReason, promptTokens: promptIds.length, milliseconds: performance.now() - started }
   }
