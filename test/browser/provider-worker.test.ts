@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startProviderWorker, type ProviderWorker } from '../../web/provider-worker-client.js'
 import type { ModelLoadProgress } from '../../workers/model/runtime.js'
 import type { ProviderModelInfo } from '../../workers/provider-worker.js'
+import { logitsDigest, PINNED_LOGITS } from '../model/support/pinned-logits.js'
 
 let worker: ProviderWorker
 let info: ProviderModelInfo
@@ -46,6 +47,18 @@ describe('provider worker (Chromium dedicated worker, onnxruntime-web)', () => {
     expect(result).toMatchObject({ text: 'k3x9ab', finishReason: 'eos' })
     expect(pieces.join('')).toBe('k3x9ab')
     expect(logits).toEqual(result.tokens.map(() => 259))
+  })
+
+  it('gives the logits Node gives, bit for bit', async () => {
+    expect(info.weightsDigest).toBe(PINNED_LOGITS.modelBlake3)
+    const logits: Float32Array[] = []
+    const result = await worker.api.generate(
+      { requestId: 'pinned', prompt: PINNED_LOGITS.prompt, maxTokens: 40, temperature: 0, seed: 0 },
+      undefined,
+      Comlink.proxy((l: Float32Array) => void logits.push(l)),
+    )
+    expect(result.text).toBe(PINNED_LOGITS.text)
+    expect(await logitsDigest(logits)).toBe(PINNED_LOGITS.logitsBlake3)
   })
 
   it('cancels a generation by request id, the error code intact across Comlink', async () => {

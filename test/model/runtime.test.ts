@@ -7,6 +7,7 @@ import { configureOrtForNode, loadBuiltInModelFromDisk, MODELS_DIR, readModelMan
 import { argmax } from '../../workers/model/sampling.js'
 import { classifyLoadError, loadModel, type LoadedModel } from '../../workers/model/runtime.js'
 import { identityOnnx } from './support/onnx-bytes.js'
+import { logitsDigest, PINNED_LOGITS } from './support/pinned-logits.js'
 
 configureOrtForNode()
 
@@ -63,6 +64,14 @@ describe('model runtime in Node (onnxruntime-web WASM)', () => {
       expect(l).toHaveLength(BYTE_VOCAB_SIZE)
       expect(argmax(l)).toBe(a.tokens[step])
     }
+  })
+
+  it('gives the pinned logits, bit for bit (the Chromium test checks the same digest)', async () => {
+    expect(tiny.weightsDigest).toBe(PINNED_LOGITS.modelBlake3)
+    const logits: Float32Array[] = []
+    const result = await tiny.generate(PINNED_LOGITS.prompt, { maxTokens: 40, temperature: 0, seed: 0, onLogits: (l) => logits.push(l) })
+    expect(result.text).toBe(PINNED_LOGITS.text)
+    expect(await logitsDigest(logits)).toBe(PINNED_LOGITS.logitsBlake3)
   })
 
   it('samples reproducibly from a seed', async () => {
