@@ -1,11 +1,9 @@
 /**
  * An OpenAI chat-completion request body, checked and turned into a generation
- * for a built-in model. The built-in models know only the task template
- * (core/tasks/template.ts), so the prompt is the last user message, with the
- * template's `\n=` appended when missing; other messages carry nothing the
- * models could use.
+ * for a built-in model. The prompt is core's `builtInPrompt`: the last user
+ * message, closed with the task template's `\n=`.
  */
-import { PROMPT_END, TerrainError } from '../../core/index.js'
+import { builtInPrompt, TerrainError, type ChatMessage } from '../../core/index.js'
 
 export interface ChatGeneration {
   prompt: string
@@ -56,8 +54,7 @@ export function parseChatRequest(body: unknown, modelId: string, maxTokensCeilin
       throw invalid('messages', 'each message needs a role (system, developer, user, assistant) and string content')
     }
   }
-  const user = (messages as { role: string; content: string }[]).findLast((m) => m.role === 'user')
-  if (!user) throw invalid('messages', 'there is no user message')
+  if (!messages.some((m: { role: string }) => m.role === 'user')) throw invalid('messages', 'there is no user message')
   if ((optionalInteger(b, 'n', 1, 1) ?? 1) !== 1) throw invalid('n', 'only n = 1 is supported')
   const temperature = b.temperature ?? 1
   if (typeof temperature !== 'number' || !(temperature >= 0 && temperature <= 2)) throw invalid('temperature', 'temperature must be a number in [0, 2]')
@@ -66,7 +63,7 @@ export function parseChatRequest(body: unknown, modelId: string, maxTokensCeilin
   if (!Array.isArray(stops) || stops.length > 4 || !stops.every((s) => typeof s === 'string' && s !== '')) throw invalid('stop', 'stop must be a string or up to 4 non-empty strings')
   if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') throw invalid('stream', 'stream must be a boolean')
   return {
-    prompt: user.content.endsWith(PROMPT_END) ? user.content : user.content + PROMPT_END,
+    prompt: builtInPrompt(messages as ChatMessage[]),
     stream: b.stream === true,
     maxTokens: optionalInteger(b, 'max_completion_tokens', 1, maxTokensCeiling) ?? optionalInteger(b, 'max_tokens', 1, maxTokensCeiling) ?? maxTokensCeiling,
     temperature,

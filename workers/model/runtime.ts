@@ -159,7 +159,6 @@ function readShape(session: ort.InferenceSession, contextLimit: number): ModelSh
     }
   }
   if (outputs.size !== inputs.size) throw fail('outputs are not logits plus present.<i>.key/value per layer')
-  if (!Number.isSafeInteger(contextLimit) || contextLimit < 2) throw new ModelError('load-failed', `contextLimit must be an integer ≥ 2, got ${contextLimit}`)
   return { layers, heads, headDim, vocabSize: BYTE_VOCAB_SIZE, contextLimit }
 }
 
@@ -284,6 +283,9 @@ class OrtModel implements LoadedModel {
  * 'out-of-memory', 'webgpu-unavailable' (only when 'webgpu' was demanded), 'load-failed'.
  */
 export async function loadModel(bytes: Uint8Array, options: LoadModelOptions): Promise<LoadedModel> {
+  if (!Number.isSafeInteger(options.contextLimit) || options.contextLimit < 2) {
+    throw new ModelError('load-failed', `contextLimit must be an integer ≥ 2, got ${options.contextLimit}`)
+  }
   const progress = options.onProgress ?? (() => undefined)
   progress({ stage: 'hashing', loadedBytes: bytes.length, totalBytes: bytes.length })
   const weightsDigest = toHex(await blake3(bytes))
