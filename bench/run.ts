@@ -10,6 +10,7 @@ import { formatSuite, runEventSuite, type SuiteResult } from './event-suite.js'
 import { measureHeap } from './heap.js'
 import { formatInferenceSuite, runInferenceSuite } from './inference-suite.js'
 import { runMeshSync } from './mesh-sync.js'
+import { runModelSuite } from './model-suite.js'
 import type { SyncFigures } from './sync-suite.js'
 
 const CHROMIUM_PATH = '/usr/lib/chromium/chromium'
@@ -103,3 +104,5 @@ try {
 
 console.log('\nOnion circuits: a relay hop passing on forward cells (the real hop code, no transport) beside raw ChaCha20-Poly1305 sealing')
 console.log(formatCircuitSuite(await runCircuitSuite(`Node ${process.version}`, ROUNDS, MIN_MS)))
+
+await runModelSuite(ROUNDS)
