@@ -9,7 +9,7 @@ import { CanonError, decode } from './canonical.js'
 import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { encodeEvent, eventCodec } from './structs.js'
-import { eventSigner, MAX_EVENT_BYTES, validateDecodedEvent, type EventRejection } from './events.js'
+import { eventSigner, MAX_EVENT_BYTES, validateDecodedEvent, type EventRejection, type RejectionReport } from './events.js'
 import type { EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
 import { deriveReplicaIdSync } from './ids.js'
@@ -33,12 +33,6 @@ export interface PreparedBatch {
   accepted: StoredEntry[]
   duplicates: number
   rejected: IngestError[]
-}
-
-/** A rejection as plain data, so it can cross a thread boundary. */
-export interface RejectionReport {
-  code: EventRejection
-  message: string
 }
 
 /**

@@ -5,6 +5,7 @@
  * implementation must pass.
  */
 import { compareBytes, toHex } from './bytes.js'
+import { isDescriptorEvent } from './events.js'
 import type { Bytes32, VersionVectorEntry } from './types.js'
 
 /** An event as stored: its canonical bytes, id and origin slot. */
@@ -46,8 +47,13 @@ export interface EventStore {
   /** Entries of one origin with seq > `after`, ascending, at most `limit`. */
   entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]>
   count(): Promise<number>
-  /** Calls `visit` with the bytes of every stored event, once each, in no set order (e.g. to rebuild an index at start). */
-  scanEvents(visit: (event: Uint8Array) => void): Promise<void>
+  /**
+   * Calls `visit` with the bytes of every stored provider descriptor event
+   * (see `isDescriptorEvent`), once each, in no set order: what a peer
+   * rebuilds its provider directory from at start. Stores keep these apart
+   * (an index), so the rest of the log is not read.
+   */
+  descriptorEvents(visit: (event: Uint8Array) => void): Promise<void>
 }
 
 interface Origin {
@@ -61,8 +67,8 @@ export class MemoryEventStore implements EventStore {
   private readonly byId = new Map<string, StoredEntry>()
   private readonly origins = new Map<string, Origin>()
 
-  async scanEvents(visit: (event: Uint8Array) => void): Promise<void> {
-    for (const entry of this.byId.values()) visit(entry.event)
+  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
+    for (const entry of this.byId.values()) if (isDescriptorEvent(entry.event)) visit(entry.event)
   }
 
   async append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {

@@ -5,14 +5,14 @@
  * rejection carries a typed reason.
  */
 import { concatBytes, equalBytes } from './bytes.js'
-import { CanonError, decode, encode } from './canonical.js'
+import { CanonError, decode, encode, Reader } from './canonical.js'
 import { getEd25519, type Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { blake3Ready, blake3Sync } from './hash.js'
 import { deriveEventIdSync } from './ids.js'
 import { checkDescriptor, SIG_DOMAIN } from './signing.js'
 import { eventCodec } from './structs.js'
-import type { Bytes32, Event, EventBody, EventType } from './types.js'
+import { EVENT_TYPES, type Bytes32, type Event, type EventBody, type EventType } from './types.js'
 
 /** Largest encoded event accepted; bodies are small, so anything bigger is abuse. */
 export const MAX_EVENT_BYTES = 16 * 1024
@@ -40,6 +40,12 @@ export class EventValidationError extends TerrainError {
 }
 
 export type EventValidation = { ok: true; event: Event } | { ok: false; error: EventValidationError }
+
+/** A rejection as plain data, so it can cross a thread boundary. */
+export interface RejectionReport {
+  code: EventRejection
+  message: string
+}
 
 export interface EventValidationOptions {
   /** Only accept events of this world. */
@@ -220,4 +226,36 @@ async function validateDecoded(event: Event, bytes: Uint8Array, options: EventVa
   if (!equalBytes(blake3Sync(bytes.subarray(32)), event.eventId)) return reject('event-id-mismatch', 'event_id is not H(event)')
   const fault = await checkBody(event, bytes, options.ed25519 ?? (await getEd25519()))
   return fault ?? { ok: true, event }
+}
+
+/**
+ * `validateEventBytes` over many events at once, concurrently (a WebCrypto
+ * backend overlaps the checks): a verdict per event, in order, undefined
+ * for a valid one.
+ */
+export function validateEventsBytes(events: readonly Uint8Array[], options: EventValidationOptions = {}): Promise<(RejectionReport | undefined)[]> {
+  return Promise.all(
+    events.map(async (bytes) => {
+      const result = await validateEventBytes(bytes, options)
+      return result.ok ? undefined : { code: result.error.code, message: result.error.message }
+    }),
+  )
+}
+
+const DESCRIPTOR_TYPE_INDEX = EVENT_TYPES.indexOf('descriptorPublish')
+
+/**
+ * Whether encoded event bytes announce a descriptor, read from the header
+ * alone (event_id, world, epoch_id, then event_type), so a log can be
+ * scanned for descriptors without decoding every event.
+ */
+export function isDescriptorEvent(bytes: Uint8Array): boolean {
+  try {
+    const reader = new Reader(bytes)
+    reader.take(64)
+    reader.varint(64)
+    return reader.varint(32) === BigInt(DESCRIPTOR_TYPE_INDEX)
+  } catch {
+    return false
+  }
 }

@@ -32,6 +32,8 @@ export interface PathRequest {
   candidates: readonly HopCandidate[]
   /** Uniform in [0, 1); injected so tests and the simulator are deterministic. */
   random: () => number
+  /** Take the candidates in the order given (hops a user pinned) instead of drawing them. */
+  keepOrder?: boolean
 }
 
 /** The hops of a circuit, entry first, exit last. */
@@ -55,6 +57,13 @@ export function selectPath(request: PathRequest): HopCandidate[] {
   const groups = new Set([...pool.map((c) => c.relayGroup), exit.relayGroup])
   if (length > 1 && groups.size < 2) {
     throw new PathSelectionError('one-relay-group', `every candidate hop is reached through relay ${exit.relayGroup}; a private path needs a second relay`)
+  }
+  if (request.keepOrder) {
+    const path = [...pool.slice(0, relays), exit]
+    if (length > 1 && new Set(path.map((h) => h.relayGroup)).size < 2) {
+      throw new PathSelectionError('one-relay-group', `the chosen hops are all reached through relay ${exit.relayGroup}; a private path needs a second relay`)
+    }
+    return path
   }
   // Fisher–Yates over the pool, then the first draw that mixes groups.
   for (let attempt = 0; attempt < 64; attempt++) {

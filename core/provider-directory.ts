@@ -5,8 +5,8 @@
  * reach this only after validation, so nothing is checked twice here.
  */
 import { equalBytes, toHex } from './bytes.js'
-import { Reader } from './canonical.js'
-import { EVENT_TYPES } from './types.js'
+import { isDescriptorEvent } from './events.js'
+import { decodeEvent } from './structs.js'
 import type { Bytes32, CapabilityManifest, Event, ProviderDescriptor } from './types.js'
 
 export interface ProviderRecord {
@@ -46,6 +46,11 @@ export class ProviderDirectory {
     return true
   }
 
+  /** `add` for an encoded event; anything but a descriptor is passed over after a look at its header. */
+  addEncoded(bytes: Uint8Array): boolean {
+    return isDescriptorEvent(bytes) && this.add(decodeEvent(bytes))
+  }
+
   /** Providers with a descriptor for epoch `epoch` or the one before, newest first by epoch. */
   current(epoch: bigint): ProviderRecord[] {
     return [...this.newest.values()]
@@ -74,23 +79,5 @@ export class ProviderDirectory {
 
   get size(): number {
     return this.newest.size
-  }
-}
-
-const DESCRIPTOR_TYPE_INDEX = EVENT_TYPES.indexOf('descriptorPublish')
-
-/**
- * Whether encoded event bytes announce a descriptor, read from the header
- * alone (event_id, world, epoch_id, then event_type), so a log can be
- * scanned for descriptors without decoding every event.
- */
-export function isDescriptorEvent(bytes: Uint8Array): boolean {
-  try {
-    const reader = new Reader(bytes)
-    reader.take(64)
-    reader.varint(64)
-    return reader.varint(32) === BigInt(DESCRIPTOR_TYPE_INDEX)
-  } catch {
-    return false
   }
 }

@@ -49,10 +49,7 @@ export function directConnection(node: Libp2p, peer: PeerId): Connection | undef
 
 /** Cells over one libp2p stream; inbound bytes are cut into cells of exactly `cellBytes`. */
 export class StreamCellChannel implements CellChannel {
-  private receiver: CellReceiver | undefined
   private closed = false
-  /** Cells read before the receiver was set. */
-  private readonly early: Uint8Array[] = []
 
   constructor(
     readonly peer: string,
@@ -62,9 +59,7 @@ export class StreamCellChannel implements CellChannel {
     /** Counts every cell written, by its length: privacy tests check there is only one. */
     private readonly sentSizes: Map<number, number>,
     private readonly drainTimeoutMs = 10_000,
-  ) {
-    void this.read()
-  }
+  ) {}
 
   get isOpen(): boolean {
     return !this.closed && this.stream.writeStatus === 'writable'
@@ -83,17 +78,12 @@ export class StreamCellChannel implements CellChannel {
     this.stream.close().catch((e: unknown) => this.stream.abort(e instanceof Error ? e : new Error(String(e))))
   }
 
+  /** Reading starts here: nothing is read before there is someone to take it. */
   setReceiver(receiver: CellReceiver): void {
-    this.receiver = receiver
-    for (const cell of this.early.splice(0)) receiver.cell(cell)
+    void this.read(receiver)
   }
 
-  private deliver(cell: Uint8Array): void {
-    if (this.receiver) this.receiver.cell(cell)
-    else this.early.push(cell)
-  }
-
-  private async read(): Promise<void> {
+  private async read(receiver: CellReceiver): Promise<void> {
     let partial = new Uint8Array(this.cellBytes)
     let filled = 0
     try {
@@ -106,7 +96,7 @@ export class StreamCellChannel implements CellChannel {
           filled += take
           at += take
           if (filled === this.cellBytes) {
-            this.deliver(partial)
+            receiver.cell(partial)
             partial = new Uint8Array(this.cellBytes)
             filled = 0
           }
@@ -117,7 +107,7 @@ export class StreamCellChannel implements CellChannel {
     }
     const wasClosed = this.closed
     this.closed = true
-    if (!wasClosed) this.receiver?.closed()
+    if (!wasClosed) receiver.closed()
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { resolveStaticFile } from './static-files.js'
 
 const COMMON_HEADERS = {
@@ -18,6 +19,22 @@ export interface RelayEndpoints {
   health(): Promise<unknown>
   metrics(): Promise<{ contentType: string; body: string }>
   browserConfig(): unknown
+}
+
+/** Listen on `host`:`port` (0: any free port); resolves with the port bound, rejects on a listen error. */
+export function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port))
+  })
+}
+
+/** Stop accepting and drop open connections (keep-alive clients would hold a plain close open); resolves once closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
 }
 
 export function createHttpServer(staticDir: string, endpoints: RelayEndpoints): Server {

@@ -6,14 +6,16 @@
  * duplicate checks of one batch never race another's.
  *
  * Keys (binary): `e|eventId` → `replicaId | seq (u64 BE) | event`;
- * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE).
+ * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE);
+ * `d|eventId` → empty, for each provider descriptor event (so those are found without reading the log).
  */
 import { ClassicLevel } from 'classic-level'
-import { be64, compareBytes, concatBytes, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { be64, compareBytes, concatBytes, isDescriptorEvent, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
 const E = 0x65 // 'e'
 const S = 0x73 // 's'
 const C = 0x63 // 'c'
+const D = 0x64 // 'd'
 const COUNT_KEY = new Uint8Array([0x6e]) // 'n'
 
 
@@ -49,9 +51,11 @@ export class LevelEventStore implements EventStore {
     return this.db.close()
   }
 
-  async scanEvents(visit: (event: Uint8Array) => void): Promise<void> {
+  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
+    const marks = await this.db.keys({ gte: new Uint8Array([D]), lt: new Uint8Array([D + 1]) }).all()
+    const values = await this.db.getMany(marks.map((mark) => concatBytes(new Uint8Array([E]), mark.subarray(1))))
     // `e|eventId` → replicaId (32) | seq (8) | event
-    for await (const value of this.db.values({ gte: new Uint8Array([E]), lt: new Uint8Array([E + 1]) })) visit(plain(value.subarray(40)))
+    for (const value of values) if (value) visit(plain(value.subarray(40)))
   }
 
   append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
@@ -75,6 +79,7 @@ export class LevelEventStore implements EventStore {
       added.push(copy)
       ops.push({ type: 'put', key: eventKey(e.eventId), value: concatBytes(e.replicaId, be64(e.seq), e.event) })
       ops.push({ type: 'put', key: slotKey(e.replicaId, e.seq), value: e.eventId })
+      if (isDescriptorEvent(e.event)) ops.push({ type: 'put', key: concatBytes(new Uint8Array([D]), e.eventId), value: new Uint8Array(0) })
     })
     if (added.length === 0) return []
     const origins = new Map(added.map((e) => [toHex(e.replicaId), e.replicaId]))

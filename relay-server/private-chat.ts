@@ -135,8 +135,8 @@ export class PrivateChat {
         exit,
         length: pinned ? pinned.length + 1 : this.rules.defaultCircuitLen,
         candidates: pinned ? pinned.map((id) => candidates.find((c) => c.peerId === id) ?? { peerId: id, relayGroup: id }) : candidates,
-        // Pinned hops keep their order: the draw always takes the first remaining one.
-        random: pinned ? () => 0.999_999 : this.random,
+        random: this.random,
+        keepOrder: pinned !== undefined,
       })
     } catch (e) {
       throw new ChatError('no-circuit', e instanceof Error ? e.message : String(e))

@@ -34,6 +34,22 @@ export interface NodeProvider {
   stop(): Promise<void>
 }
 
+/**
+ * Runs `work` with a signal that aborts once `cancelled()` turns true. The
+ * engine interface offers a poll, not an event, so it is polled.
+ */
+async function abortableWhile<T>(cancelled: () => boolean, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController()
+  const watch = setInterval(() => cancelled() && abort.abort('the client went away'), 250)
+  try {
+    return await work(abort.signal)
+  } finally {
+    clearInterval(watch)
+  }
+}
+
+const finishOf = (reason: string | null): 'stop' | 'length' => (reason === 'length' ? 'length' : 'stop')
+
 /** The built-in model `id`, loaded from public/models/ into onnxruntime-web's WASM runtime. */
 async function builtInEngine(id: string): Promise<{ engine: InferenceEngine; served: ServedModel; dispose: () => Promise<void> }> {
   configureOrtForNode()
@@ -42,22 +58,17 @@ async function builtInEngine(id: string): Promise<{ engine: InferenceEngine; ser
   const engine: InferenceEngine = {
     model: entry.id,
     runtime,
-    async generate(request, onToken, cancelled) {
-      const abort = new AbortController()
-      const watch = setInterval(() => cancelled() && abort.abort('the client went away'), 250)
-      try {
+    generate: (request, onToken, cancelled) =>
+      abortableWhile(cancelled, async (signal) => {
         const result = await model.generate(builtInPrompt(request.messages), {
           maxTokens: request.maxTokens,
           temperature: request.temperature,
           seed: request.seed ?? 0,
-          signal: abort.signal,
+          signal,
           onToken: (token) => token.text && onToken(token.text),
         })
-        return { finishReason: result.finishReason === 'length' ? 'length' : 'stop', tokens: result.tokens.length }
-      } finally {
-        clearInterval(watch)
-      }
-    },
+        return { finishReason: finishOf(result.finishReason), tokens: result.tokens.length }
+      }),
   }
   const served = { baseModelId: entry.id, weightsDigest: fromHex(model.weightsDigest), runtimeId: runtime, contextLimit: model.shape.contextLimit }
   return { engine, served, dispose: () => model.dispose() }
@@ -68,20 +79,15 @@ async function forwardEngine(baseUrl: string, model: string): Promise<{ engine: 
   const engine: InferenceEngine = {
     model,
     runtime: 'openai-forward',
-    async generate(request, onToken, cancelled) {
-      const abort = new AbortController()
-      const watch = setInterval(() => cancelled() && abort.abort('the client went away'), 250)
-      let tokens = 0
-      try {
+    generate: (request, onToken, cancelled) =>
+      abortableWhile(cancelled, async (signal) => {
+        let tokens = 0
         const result = await forwardChatCompletion(
           { model, messages: request.messages, max_tokens: request.maxTokens, temperature: request.temperature, ...(request.seed === undefined ? {} : { seed: request.seed }) },
-          { baseUrl, signal: abort.signal, onDelta: (text) => (tokens++, onToken(text)) },
+          { baseUrl, signal, onDelta: (text) => (tokens++, onToken(text)) },
         )
-        return { finishReason: result.finishReason === 'length' ? 'length' : 'stop', tokens }
-      } finally {
-        clearInterval(watch)
-      }
-    },
+        return { finishReason: finishOf(result.finishReason), tokens }
+      }),
   }
   // There are no weights here to hash: the digest commits to the upstream server and model name.
   const served = { baseModelId: model, weightsDigest: await blake3(utf8(`${baseUrl}#${model}`)), runtimeId: 'openai-forward', contextLimit: 4096 }

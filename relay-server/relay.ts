@@ -5,14 +5,13 @@
  */
 import './node-polyfills.js'
 import { mkdir } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { circuitSettingsFor, createWorld, decodeEvent, epochAt, EventLog, isDescriptorEvent, ProviderDirectory } from '../core/index.js'
+import { circuitSettingsFor, createWorld, epochAt, EventLog, ProviderDirectory } from '../core/index.js'
 import { BootstrapDialer } from './bootstrap.js'
 import { CircuitLinks, nodeConnector } from './circuit-links.js'
 import type { RelayConfig } from './config.js'
 import { createGatewayServer } from './gateway.js'
-import { createHttpServer } from './http.js'
+import { closeServer, createHttpServer, listenOn } from './http.js'
 import { PrivateChat } from './private-chat.js'
 import { loadOrCreatePeerKey, signerOfPeerKey } from './identity.js'
 import { DescriptorAnnouncer, startNodeProvider } from './provider.js'
@@ -80,42 +79,22 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
       browserConfig: () => browserConfig(node, bootstrap.addresses(), config.worldPhrase),
     })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(config.httpPort, config.httpHost, () => resolve())
-    })
-    teardown.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve())
-          server.closeAllConnections()
-        }),
-    )
-    const { port } = server.address() as AddressInfo
+    const port = await listenOn(server, config.httpPort, config.httpHost)
+    teardown.push(() => closeServer(server))
     const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost
 
     let gatewayUrl: string | undefined
     if (config.gateway) {
       // The gateway routes to providers it learns from the log: those stored before start, then each new one.
       const providers = new ProviderDirectory(world.id)
-      const take = (bytes: Uint8Array) => isDescriptorEvent(bytes) && providers.add(decodeEvent(bytes))
-      await store.scanEvents(take)
-      mesh.replica.onStored(({ event }) => take(event))
+      await store.descriptorEvents((event) => providers.addEncoded(event))
+      mesh.replica.onStored(({ event }) => providers.addEncoded(event))
       const chat = new PrivateChat(node, circuits, async () => providers.summaries(epochAt(world.rules, Date.now())), () => bootstrap.addresses(), world.rules)
       teardown.push(() => chat.close())
       const gateway = createGatewayServer(chat)
-      await new Promise<void>((resolve, reject) => {
-        gateway.once('error', reject)
-        gateway.listen(config.gatewayPort, config.httpHost, () => resolve())
-      })
-      teardown.push(
-        () =>
-          new Promise<void>((resolve) => {
-            gateway.close(() => resolve())
-            gateway.closeAllConnections()
-          }),
-      )
-      gatewayUrl = `http://${host}:${(gateway.address() as AddressInfo).port}/v1`
+      const gatewayPort = await listenOn(gateway, config.gatewayPort, config.httpHost)
+      teardown.push(() => closeServer(gateway))
+      gatewayUrl = `http://${host}:${gatewayPort}/v1`
     }
     return { url: `http://${host}:${port}`, peerId: node.peerId.toString(), multiaddrs: browserMultiaddrs(node), gatewayUrl, stop }
   } catch (e) {

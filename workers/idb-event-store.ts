@@ -7,8 +7,9 @@
  *
  * Object stores: `events` (eventId → { slot, event }, unique index `slot`
  * on replicaId | seq u64 BE), `counters` (replicaId → contiguous counter).
- * A record holds only the slot key and the event: the origin is in the slot
- * key, the event id is the primary key. Fewer fields mean less cloning per
+ * A record holds only the slot key and the event (and a mark on descriptor
+ * events, for the sparse `descriptor` index): the origin is in the slot key,
+ * the event id is the primary key. Fewer fields mean less cloning per
  * write, which is most of an append's cost on the calling thread.
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb'
@@ -24,6 +25,7 @@ import {
   type StoredEntry,
   toHex,
   type VersionVectorEntry,
+  isDescriptorEvent,
 } from '../core/index.js'
 
 /** IndexedDB keys must be views of a plain ArrayBuffer; every array here is (none is shared memory). */
@@ -34,6 +36,8 @@ interface StoredRecord {
   /** replicaId | seq as u64 BE: the origin slot, and the index key. */
   slot: Key
   event: Uint8Array
+  /** Present (1) on provider descriptor events only: a sparse index finds them without reading the log. */
+  descriptor?: 1
 }
 
 /** The record layout of schema version 1, kept for its migration. */
@@ -42,23 +46,30 @@ interface RecordV1 extends StoredEntry {
 }
 
 interface EventDb extends DBSchema {
-  events: { key: Key; value: StoredRecord; indexes: { slot: Key } }
+  events: { key: Key; value: StoredRecord; indexes: { slot: Key; descriptor: number } }
   counters: { key: Key; value: bigint }
 }
 
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, be64(seq)))
 function entryOf({ slot, event }: StoredRecord, eventId: Key): StoredEntry {
   return { replicaId: slot.subarray(0, 32), seq: readBe64(slot, 32), eventId: new Uint8Array(eventId), event }
 }
 
-/** Version 1 stored every field of the entry; version 2 keeps the slot and the event. */
-async function migrateFromV1(tx: IDBPTransaction<EventDb, StoreNames<EventDb>[], 'versionchange'>): Promise<void> {
+/** What is stored for an event: its slot and bytes, and the descriptor mark where it applies. */
+const recordOf = (slot: Key, event: Uint8Array): StoredRecord => (isDescriptorEvent(event) ? { slot, event, descriptor: 1 } : { slot, event })
+
+/**
+ * Version 1 stored every field of the entry; version 2 keeps the slot and the
+ * event; version 3 marks descriptor events. One pass brings either to version 3.
+ */
+async function migrate(tx: IDBPTransaction<EventDb, StoreNames<EventDb>[], 'versionchange'>, oldVersion: number): Promise<void> {
   let cursor = await tx.objectStore('events').openCursor()
   while (cursor) {
     const old = cursor.value as unknown as RecordV1
-    await cursor.update({ slot: old.slot, event: old.event })
+    const record = recordOf(old.slot, old.event)
+    if (oldVersion < 2 || record.descriptor) await cursor.update(record)
     cursor = await cursor.continue()
   }
 }
@@ -74,9 +85,9 @@ export class IndexedDbEventStore implements EventStore {
         if (oldVersion < 1) {
           database.createObjectStore('events').createIndex('slot', 'slot', { unique: true })
           database.createObjectStore('counters')
-        } else if (oldVersion < 2) {
-          migration = migrateFromV1(tx)
         }
+        if (oldVersion < 3) tx.objectStore('events').createIndex('descriptor', 'descriptor')
+        if (oldVersion >= 1 && oldVersion < 3) migration = migrate(tx, oldVersion)
       },
     })
     // openDB resolves once the upgrade transaction committed, so the migration is done; surface its failure, if any.
@@ -95,7 +106,7 @@ export class IndexedDbEventStore implements EventStore {
     const refused = new Set<number>()
     entries.forEach((e, i) => {
       // Copies, so a record never clones a whole network frame its arrays may view.
-      const request = events.add({ slot: slotKey(e.replicaId, e.seq), event: e.event.slice() }, key(e.eventId.slice()))
+      const request = events.add(recordOf(slotKey(e.replicaId, e.seq), e.event.slice()), key(e.eventId.slice()))
       request.onerror = (event) => {
         // A known event or a taken slot: skip this entry, keep the transaction.
         event.preventDefault()
@@ -166,17 +177,8 @@ export class IndexedDbEventStore implements EventStore {
     return records.map((r, i) => entryOf(r, eventIds[i]!))
   }
 
-  /** Every stored event's bytes, in event-id order, one read transaction per page. */
-  async scanEvents(visit: (event: Uint8Array) => void, pageSize = 2048): Promise<void> {
-    let after: Key | undefined
-    for (;;) {
-      const range = after ? IDBKeyRange.lowerBound(after, true) : undefined
-      const tx = this.db.transaction('events')
-      const [keys, records] = await Promise.all([tx.store.getAllKeys(range, pageSize), tx.store.getAll(range, pageSize)])
-      for (const r of records) visit(r.event)
-      if (keys.length < pageSize) return
-      after = keys[keys.length - 1]!
-    }
+  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
+    for (const record of await this.db.getAllFromIndex('events', 'descriptor')) visit(record.event)
   }
 
   async count(): Promise<number> {

@@ -9,12 +9,10 @@ import {
   createEvent,
   createSigner,
   createWorld,
-  decodeEvent,
   descriptorEvent,
   epochAt,
   fromHex,
   EventLog,
-  isDescriptorEvent,
   ProviderDirectory,
   type ProviderSummary,
   PUBSUB_NEIGHBOUR,
@@ -81,12 +79,9 @@ const api = {
     const log = new EventLog(world.id, store, { validator: new ValidationPool() })
     const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })
     const providers = new ProviderDirectory(world.id)
-    const takeDescriptor = (bytes: Uint8Array) => {
-      if (isDescriptorEvent(bytes)) providers.add(decodeEvent(bytes))
-    }
-    await store.scanEvents(takeDescriptor)
+    await store.descriptorEvents((event) => providers.addEncoded(event))
     replica.onStored(({ eventId, event, from }) => {
-      takeDescriptor(event)
+      providers.addEncoded(event)
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)

@@ -6,7 +6,7 @@
  * latency.
  */
 import * as Comlink from 'comlink'
-import { TerrainError, validateEventBytes, type BatchValidator, type Bytes32, type RejectionReport } from '../core/index.js'
+import { TerrainError, validateEventsBytes, type BatchValidator, type Bytes32, type RejectionReport } from '../core/index.js'
 import { packEvents } from './packed-events.js'
 import type { ValidationWorkerApi } from './validation-worker.js'
 
@@ -41,15 +41,6 @@ export function createValidationPoolSettings(overrides: Partial<ValidationPoolSe
 
 type Context = { world: Bytes32; epochs?: { min: bigint; max: bigint } }
 
-async function validateInPlace(events: readonly Uint8Array[], context: Context): Promise<(RejectionReport | undefined)[]> {
-  return Promise.all(
-    events.map(async (bytes) => {
-      const result = await validateEventBytes(bytes, context)
-      return result.ok ? undefined : { code: result.error.code, message: result.error.message }
-    }),
-  )
-}
-
 export class ValidationPool implements BatchValidator {
   private readonly workers: { worker: Worker; api: Comlink.Remote<ValidationWorkerApi> }[]
   private readonly settings: ValidationPoolSettings
@@ -63,7 +54,7 @@ export class ValidationPool implements BatchValidator {
   }
 
   async validate(events: readonly Uint8Array[], context: Context): Promise<(RejectionReport | undefined)[]> {
-    if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateInPlace(events, context)
+    if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateEventsBytes(events, context)
     const share = Math.ceil(events.length / this.workers.length)
     const parts = await Promise.all(
       this.workers.map(({ api }, i) => {

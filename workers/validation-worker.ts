@@ -4,18 +4,12 @@
  * while the next is being verified here.
  */
 import * as Comlink from 'comlink'
-import { validateEventBytes, type RejectionReport } from '../core/index.js'
+import { validateEventsBytes, type RejectionReport } from '../core/index.js'
 import { unpackEvents, type PackedEvents } from './packed-events.js'
 
 const api = {
   async validate(packed: PackedEvents, world: Uint8Array, epochs?: { min: bigint; max: bigint }): Promise<(RejectionReport | undefined)[]> {
-    const options = { world, ...(epochs ? { epochs } : {}) }
-    return Promise.all(
-      unpackEvents(packed).map(async (bytes) => {
-        const result = await validateEventBytes(bytes, options)
-        return result.ok ? undefined : { code: result.error.code, message: result.error.message }
-      }),
-    )
+    return validateEventsBytes(unpackEvents(packed), { world, ...(epochs ? { epochs } : {}) })
   },
 }
 

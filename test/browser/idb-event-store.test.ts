@@ -1,6 +1,6 @@
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
-import { be64, concatBytes, createSigner, createWorld, EventLog, MemoryEventStore, sampleAttestationEvent, toHex } from '../../core/index.js'
+import { be64, concatBytes, createSigner, createWorld, decodeEvent, descriptorEvent, EventLog, MemoryEventStore, sampleAttestationEvent, toHex } from '../../core/index.js'
 import { IndexedDbEventStore } from '../../workers/idb-event-store.js'
 import { eventStoreAcceptance } from '../acceptance/event-store.js'
 
@@ -44,6 +44,37 @@ describe('IndexedDbEventStore schema upgrade', () => {
     const raw = await openDB(name)
     expect(Object.keys(await raw.get('events', originals[0]!.eventId as Uint8Array<ArrayBuffer>)).sort()).toEqual(['event', 'slot'])
     raw.close()
+    store.close()
+  })
+
+  it('marks descriptor events already stored by version 2, so the descriptor index finds them', async () => {
+    const name = `terrain-v2-${Date.now()}`
+    const world = await createWorld('quiet harbor lantern')
+    const provider = await createSigner(new Uint8Array(32).fill(6))
+    const descriptor = await descriptorEvent({
+      world: world.id,
+      epoch: 3n,
+      contactPoints: ['/p2p/provider'],
+      model: { baseModelId: 'terrain-tiny', weightsDigest: new Uint8Array(32).fill(1), runtimeId: 'wasm', contextLimit: 128 },
+      signer: provider,
+    })
+    const log = new EventLog(world.id, new MemoryEventStore())
+    const authored = [await log.author(await sampleAttestationEvent(world.id, provider, 1)), await log.author(descriptor)]
+    // The version-2 layout: slot and event only, no descriptor mark or index.
+    const v2 = await openDB(name, 2, {
+      upgrade(db) {
+        db.createObjectStore('events').createIndex('slot', 'slot', { unique: true })
+        db.createObjectStore('counters')
+      },
+    })
+    for (const e of authored) await v2.add('events', { slot: concatBytes(e.replicaId, be64(e.seq)), event: e.event }, decodeEvent(e.event).eventId as Uint8Array<ArrayBuffer>)
+    v2.close()
+
+    const store = await IndexedDbEventStore.open(name)
+    const found: Uint8Array[] = []
+    await store.descriptorEvents((e) => found.push(e))
+    expect(found.map(toHex)).toEqual([toHex(authored[1]!.event)])
+    expect(await store.count()).toBe(2)
     store.close()
   })
 })

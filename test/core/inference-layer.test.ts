@@ -142,6 +142,14 @@ describe('hop selection', () => {
     expect(() => selectPath({ client: 'c', exit, length: 0, candidates: [], random })).toThrow(expect.objectContaining({ code: 'bad-path-length' }))
   })
 
+  it('keeps pinned hops in their order, under the same rules', () => {
+    const candidates = [hop('b', 'relay-b'), hop('a', 'relay-a')]
+    expect(selectPath({ client: 'c', exit, length: 3, candidates, random: prng(3), keepOrder: true }).map((h) => h.peerId)).toEqual(['b', 'a', 'provider'])
+    expect(() => selectPath({ client: 'c', exit, length: 3, candidates: [hop('x', 'relay-a'), hop('y', 'relay-a')], random: prng(3), keepOrder: true })).toThrow(
+      expect.objectContaining({ code: 'one-relay-group' }),
+    )
+  })
+
   it('finds the one hop of another group even when random draws keep missing it', () => {
     const candidates = [...Array.from({ length: 30 }, (_, i) => hop(`a${i}`, 'relay-a')), hop('b', 'relay-b')]
     const path = selectPath({ client: 'c', exit, length: 3, candidates, random: () => 0.999 })

@@ -1,4 +1,5 @@
 /** Downloads a body as bytes, reporting progress as it streams in (browser and Node: global fetch). */
+import { concatBytes } from '../../core/bytes.js'
 import { ModelError } from './errors.js'
 
 export async function fetchBytes(url: string, onProgress?: (loadedBytes: number, totalBytes: number | undefined) => void): Promise<Uint8Array> {
@@ -21,11 +22,5 @@ export async function fetchBytes(url: string, onProgress?: (loadedBytes: number,
     loaded += value.length
     onProgress?.(loaded, total)
   }
-  const bytes = new Uint8Array(loaded)
-  let at = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, at)
-    at += chunk.length
-  }
-  return bytes
+  return concatBytes(...chunks)
 }
