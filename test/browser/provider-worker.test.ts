@@ -63,8 +63,10 @@ describe('provider worker (Chromium dedicated worker, onnxruntime-web)', () => {
 
   it('cancels a generation by request id, the error code intact across Comlink', async () => {
     let seen = 0
+    // A long answer: the cancel goes out after the second token and must arrive while steps remain,
+    // even when the page is slow to take the token callbacks.
     const running = worker.api.generate(
-      { requestId: 'r2', prompt: 'copy: abcdefghijkl\n=', maxTokens: 40, temperature: 0, seed: 0 },
+      { requestId: 'r2', prompt: 'copy: abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\n=', maxTokens: 60, temperature: 0, seed: 0 },
       Comlink.proxy(() => {
         if (++seen === 2) void worker.api.cancel('r2')
       }),
