@@ -5,6 +5,8 @@
  * `CircuitStream` will do, so the simulator and tests use the same code as
  * pages, relays and the gateway.
  */
+import { CoalescingWriter } from './circuit/coalescing-writer.js'
+import type { Scheduler } from './circuit/scheduler.js'
 import type { CircuitStream } from './circuit/stream.js'
 import { TerrainError } from './errors.js'
 import {
@@ -12,7 +14,6 @@ import {
   InferenceMessageReader,
   InferenceProtocolError,
   type InferenceRequest,
-  type InferenceResponse,
 } from './inference-messages.js'
 
 /** The circuit service name a provider's exit answers. */
@@ -53,29 +54,47 @@ async function readRequest(stream: CircuitStream): Promise<InferenceRequest> {
 }
 
 /**
+ * Tokens written within this many ms of the last cell wait and share the
+ * next one: at most about one cell a display frame (60 Hz) while a fast
+ * model streams, none held back once it slows below that.
+ */
+export const defaultTokenCoalesceMs = 16
+
+export interface ServeInferenceOptions {
+  /** Times the coalescing of tokens into cells. */
+  scheduler: Scheduler
+  /** See `defaultTokenCoalesceMs`; 0 sends every token in a cell of its own. */
+  coalesceMs?: number
+  /** Told of every failure (also reported to the client as an `error` message). */
+  onError?: (error: unknown) => void
+}
+
+/**
  * Serve one inference stream: read the request, stream the answer, end the
  * stream. Failures are reported to the client as an `error` message and to
- * the provider's `onError`; nothing throws out of here.
+ * `onError`; nothing throws out of here.
  */
-export async function serveInference(stream: CircuitStream, engine: InferenceEngine, onError: (error: unknown) => void = () => {}): Promise<void> {
-  let cancelled = false
-  const send = (message: InferenceResponse) => {
+export async function serveInference(stream: CircuitStream, engine: InferenceEngine, options: ServeInferenceOptions): Promise<void> {
+  const writer = new CoalescingWriter(stream, options.scheduler, options.coalesceMs ?? defaultTokenCoalesceMs)
+  // Any failed write means the circuit is gone: generation stops at the next `cancelled()`.
+  const attempt = (write: () => void) => {
     try {
-      stream.write(encodeInferenceMessage(message))
+      write()
     } catch {
-      cancelled = true // the circuit is gone: stop generating
+      // `writer.failed` says so.
     }
   }
   try {
     const request = await readRequest(stream)
-    send({ type: 'start', model: engine.model, runtime: engine.runtime })
-    const end = await engine.generate(request, (text) => send({ type: 'token', text }), () => cancelled)
-    send({ type: 'end', ...end })
+    // The start rides with the first token (or the end), so it costs no cell and delays nothing.
+    writer.hold(encodeInferenceMessage({ type: 'start', model: engine.model, runtime: engine.runtime }))
+    const end = await engine.generate(request, (text) => attempt(() => writer.write(encodeInferenceMessage({ type: 'token', text }))), () => writer.failed)
+    attempt(() => writer.writeNow(encodeInferenceMessage({ type: 'end', ...end })))
     stream.end()
   } catch (e) {
-    onError(e)
+    options.onError?.(e)
     const code = e instanceof TerrainError ? e.code : 'provider-error'
-    send({ type: 'error', code, message: e instanceof Error ? e.message : String(e) })
+    attempt(() => writer.writeNow(encodeInferenceMessage({ type: 'error', code, message: e instanceof Error ? e.message : String(e) })))
     stream.end()
   }
 }

@@ -24,6 +24,7 @@ import { forwardChatCompletion } from '../workers/model/openai-forward.js'
 import { configureOrtForNode, loadBuiltInModelFromDisk } from '../workers/model/node.js'
 import type { RelayConfig } from './config.js'
 import type { Mesh } from './mesh.js'
+import { realTimeScheduler } from './circuit-links.js'
 
 export interface NodeProvider {
   engine: InferenceEngine
@@ -105,7 +106,7 @@ export async function startNodeProvider(config: Pick<RelayConfig, 'provide' | 'f
     serve(stream, service) {
       if (service !== INFERENCE_SERVICE) return stream.abort('unknown-service')
       stats.requests++
-      void serveInference(stream, engine, () => stats.errors++)
+      void serveInference(stream, engine, { scheduler: realTimeScheduler, onError: () => stats.errors++ })
     },
     stop: dispose,
   }

@@ -19,6 +19,7 @@ import type { ModelLoadProgress } from '../workers/model/runtime.js'
 import type * as Comlink from 'comlink'
 import { proxy } from 'comlink'
 import { startProviderWorker, type ProviderWorker } from './provider-worker-client.js'
+import { realTimeScheduler } from '../relay-server/circuit-links.js'
 
 export interface ProviderStats {
   requests: number
@@ -77,9 +78,12 @@ export class PageProvider {
   serve(stream: CircuitStream, service: string): void {
     if (service !== INFERENCE_SERVICE) return stream.abort('unknown-service')
     this.stats.requests++
-    void serveInference(stream, this.engine, (e) => {
-      this.stats.errors++
-      this.stats.lastError = e instanceof Error ? e.message : String(e)
+    void serveInference(stream, this.engine, {
+      scheduler: realTimeScheduler,
+      onError: (e) => {
+        this.stats.errors++
+        this.stats.lastError = e instanceof Error ? e.message : String(e)
+      },
     })
   }
 

@@ -20,12 +20,12 @@ const reverser: InferenceEngine = {
   },
 }
 
-async function testbed(engine: InferenceEngine) {
+async function testbed(engine: InferenceEngine, coalesceMs?: number) {
   const bed = new CircuitTestbed()
   const served: unknown[] = []
   await bed.addHop('entry')
   await bed.addHop('middle')
-  await bed.addHop('provider', { exit: (stream, service) => (expect(service).toBe(INFERENCE_SERVICE), void serveInference(stream, engine, (e) => served.push(e))) })
+  await bed.addHop('provider', { exit: (stream, service) => (expect(service).toBe(INFERENCE_SERVICE), void serveInference(stream, engine, { scheduler: bed.scheduler, coalesceMs, onError: (e) => served.push(e) })) })
   const client = await bed.client()
   const circuit = await client.build(await bed.clientMux('entry'), bed.path('entry', 'middle', 'provider'))
   return { bed, circuit, served }
@@ -79,5 +79,40 @@ describe('inference over a circuit', () => {
     expect((error as { code: string }).code).toMatch(/^circuit\/|provider-gone/)
     expect(error instanceof InferenceError || (error as { code: string }).code.startsWith('circuit/')).toBe(true)
     release()
+  })
+
+  it('packs tokens that come faster than the coalescing interval into shared cells, the first one at once', async () => {
+    // One token every ms of virtual time, as a fast small model makes them.
+    const fast = (bed: () => CircuitTestbed): InferenceEngine => ({
+      ...reverser,
+      async generate(_request, onToken) {
+        for (let i = 0; i < 64; i++) {
+          onToken(String.fromCharCode(97 + (i % 26)))
+          await settle(2)
+          bed().scheduler.advance(1)
+        }
+        return { finishReason: 'length', tokens: 64 }
+      },
+    })
+    const runs: { cells: number; text: string; firstTokenAt: number }[] = []
+    for (const coalesceMs of [0, 16]) {
+      let bed: CircuitTestbed | undefined
+      const made = await testbed(fast(() => bed!), coalesceMs)
+      bed = made.bed
+      const backward = () => bed!.cells.filter((c) => c.from === 'entry' && c.to === 'client').length
+      const before = backward()
+      const answer = requestInference(made.circuit.openStream(INFERENCE_SERVICE), { messages: [{ role: 'user', content: 'x' }], maxTokens: 64, temperature: 0 })
+      const first = await answer.next()
+      const firstTokenAt = bed.scheduler.now()
+      const rest = await collect(answer)
+      runs.push({ cells: backward() - before, text: first.value + rest.text, firstTokenAt })
+    }
+    const [single, coalesced] = runs
+    expect(coalesced!.text).toBe(single!.text)
+    expect(coalesced!.text).toHaveLength(64)
+    expect(coalesced!.firstTokenAt).toBe(single!.firstTokenAt)
+    // 64 tokens in 64 ms: about one cell each 16 ms instead of one a token.
+    expect(single!.cells).toBeGreaterThanOrEqual(64)
+    expect(coalesced!.cells).toBeLessThanOrEqual(8)
   })
 })
