@@ -12,6 +12,8 @@ import { cleanupRelays, freePort, startRelay, until } from '../test/relay/suppor
 export interface InferenceFigures {
   buildExistingMs: number[]
   buildPagesMs: number[]
+  /** Pages as hops with no direct connection between them yet: the build dials WebRTC (client → entry, entry → middle). */
+  buildNewWebRtcMs: number[]
   threeHop: RouteFigures
   direct: RouteFigures
 }
@@ -61,6 +63,10 @@ function ask(page: Page, hops: string[], fresh: boolean): Promise<AnswerFigures>
   })(${args})`)
 }
 
+const dropDirect = (page: Page, peer: string) => page.evaluate(`window.terrain.mesh.then((mesh) => mesh.dropDirect(${JSON.stringify(peer)}))`)
+const hasDirect = async (page: Page, peer: string) =>
+  ((await page.evaluate('window.terrain.mesh.then((mesh) => mesh.connections())')) as { peer: string; kind: string }[]).some((c) => c.peer === peer && c.kind === 'direct')
+
 function record(route: RouteFigures, answer: AnswerFigures): void {
   route.firstTokenMs.push(answer.firstTokenMs)
   route.laterTokens.push(answer.tokens - 1)
@@ -88,18 +94,28 @@ export async function runInferenceSuite(browser: Browser, rounds: number, log: (
     log('mesh up: 2 relays, a Node provider, a chat page and two hop pages')
 
     const route = (): RouteFigures => ({ firstTokenMs: [], laterTokens: [], streamingMs: [] })
-    const figures: InferenceFigures = { buildExistingMs: [], buildPagesMs: [], threeHop: route(), direct: route() }
+    const figures: InferenceFigures = { buildExistingMs: [], buildPagesMs: [], buildNewWebRtcMs: [], threeHop: route(), direct: route() }
     await ask(chat.page, [a.peerId, b.peerId], true) // warm-up: model, JIT, connections
     for (let i = 0; i < rounds; i++) {
-      // Over existing connections: relays as entry and middle (WebSocket links that are already open).
-      figures.buildExistingMs.push((await ask(chat.page, [a.peerId, b.peerId], true)).circuitMs)
-      // Time to first token and tokens/s on a built circuit: 3 hops, then 1 hop, interleaved.
-      for (let j = 0; j < ANSWERS_PER_ROUND; j++) record(figures.threeHop, await ask(chat.page, [a.peerId, b.peerId], false))
-      await ask(chat.page, [], true) // builds the 1-hop circuit
-      for (let j = 0; j < ANSWERS_PER_ROUND; j++) record(figures.direct, await ask(chat.page, [], false))
+      // 3 hops (relays as entry and middle, over WebSocket links already open) and 1 hop, in alternating order so drift
+      // in the machine's load falls on both alike: a build, then answers on the built circuit.
+      const routes = [{ route: figures.threeHop, hops: [a.peerId, b.peerId] }, { route: figures.direct, hops: [] }]
+      if (i % 2 === 1) routes.reverse()
+      for (const { route, hops } of routes) {
+        const built = await ask(chat.page, hops, true)
+        if (route === figures.threeHop) figures.buildExistingMs.push(built.circuitMs)
+        for (let j = 0; j < ANSWERS_PER_ROUND; j++) record(route, await ask(chat.page, hops, false))
+      }
       // Pages as entry and middle, over the WebRTC links the mesh already opened between them.
       figures.buildPagesMs.push((await ask(chat.page, [x.peerId, y.peerId], true)).circuitMs)
+      // The same hops after closing the WebRTC connections the circuit needs: the build opens new ones.
+      await dropDirect(chat.page, x.peerId)
+      await dropDirect(x.page, y.peerId)
+      if ((await hasDirect(chat.page, x.peerId)) || (await hasDirect(x.page, y.peerId))) throw new Error('a dropped WebRTC connection came back before the build')
+      figures.buildNewWebRtcMs.push((await ask(chat.page, [x.peerId, y.peerId], true)).circuitMs)
+      if (!(await hasDirect(chat.page, x.peerId)) || !(await hasDirect(x.page, y.peerId))) throw new Error('the build did not leave new WebRTC connections')
       log(`round ${i + 1} of ${rounds}`)
+      await new Promise((resolve) => setTimeout(resolve, 1_000)) // new connections settle (identify, sync) before the next round
     }
     return figures
   } finally {
@@ -123,6 +139,7 @@ export function formatInferenceSuite(f: InferenceFigures): string {
   return [
     `  circuit build, existing connections (relays)   p50 ${ms(median(f.buildExistingMs))}  p95 ${ms(quantile(f.buildExistingMs, 0.95))}`,
     `  circuit build, pages as hops (WebRTC links)    p50 ${ms(median(f.buildPagesMs))}  p95 ${ms(quantile(f.buildPagesMs, 0.95))}`,
+    `  circuit build, pages as hops, new WebRTC       p50 ${ms(median(f.buildNewWebRtcMs))}  p95 ${ms(quantile(f.buildNewWebRtcMs, 0.95))}`,
     `  time to first token: 3 hops ${ms(median(f.threeHop.firstTokenMs))}, direct ${ms(median(f.direct.firstTokenMs))}: ${ms(ttftAdded)} added (goal under 20 ms)`,
     `  tokens/s over ${f.threeHop.laterTokens.length} answers a route: 3 hops ${tokensPerSecond(f.threeHop).toFixed(0)}, direct ${tokensPerSecond(f.direct).toFixed(0)}: ${(rateRatio * 100).toFixed(1)}% of direct (goal 95%)`,
   ].join('\n')
