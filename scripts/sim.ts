@@ -1,9 +1,24 @@
 /**
- * `npm run sim`: the seeded mesh simulator's figures. Real replicas (gossip,
+ * `npm run sim`: the seeded simulators' figures: the mesh (gossip and sync), then the belief field and routing. Real replicas (gossip,
  * delta sync, validation with real signatures) over simulated links; time
  * is virtual, so latencies are network latencies, independent of the machine.
  */
-import { faultScenario, gossipScenario, runMeshSim, type MeshSimOptions, type MeshSimResult } from '../core/index.js'
+import {
+  BUILT_IN_ACCURACY,
+  defaultRuleBundle,
+  epochsToGoodRouting,
+  faultScenario,
+  goodProviders,
+  gossipScenario,
+  runBeliefSim,
+  runMeshSim,
+  syntheticProviders,
+  type BeliefSimOptions,
+  type LiarKind,
+  type MeshSimOptions,
+  type MeshSimResult,
+  type SimProviderModel,
+} from '../core/index.js'
 
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN
@@ -44,3 +59,54 @@ for (const [name, options] of scenarios) {
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
 console.log()
 for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '))
+
+// The belief field and routing: the real BeliefField and chooseProvider against liars, cartels and a degrading provider.
+const synthetic = syntheticProviders(20, 6)
+const builtIn: SimProviderModel[] = [
+  ...Array.from({ length: 5 }, () => ({ accuracy: BUILT_IN_ACCURACY['terrain-tiny'] })),
+  ...Array.from({ length: 5 }, () => ({ accuracy: BUILT_IN_ACCURACY['terrain-micro'] })),
+]
+const base: BeliefSimOptions = { seed: 7, epochs: 12, providers: synthetic, honestProbers: 20, liars: 0, liarKind: 'random', targetsPerProber: 8, challengesPerTask: 4, requestsPerEpoch: 20_000 }
+const liars = (o: BeliefSimOptions, fraction: number, liarKind: LiarKind): BeliefSimOptions => {
+  const total = o.honestProbers + o.liars
+  return { ...o, honestProbers: total - Math.round(total * fraction), liars: Math.round(total * fraction), liarKind }
+}
+const explorationShare = (o: BeliefSimOptions) => defaultRuleBundle.explorationRate / o.providers.length
+/** The most a router can send to good providers: exploration goes anywhere. */
+const ceiling = (o: BeliefSimOptions) => {
+  const good = goodProviders(o.providers.map((p) => p.accuracy.reduce((a, b) => a + b, 0) / p.accuracy.length)).filter(Boolean).length
+  return 1 - defaultRuleBundle.explorationRate * (1 - good / o.providers.length)
+}
+const epochs = (x: number | undefined) => (x === undefined ? 'never in 12' : String(x))
+
+const beliefRows: string[][] = [['scenario', 'population', 'figure', 'value', 'goal']]
+const convergence: [string, BeliefSimOptions, string][] = [
+  ['honest probers', base, ''],
+  ['20% random liars', liars(base, 0.2, 'random'), '≤ 3'],
+  ['40% random liars', liars(base, 0.4, 'random'), ''],
+  ['20% coordinated liars promoting the worst', liars(base, 0.2, 'promote-worst'), '≤ 3'],
+  ['40% coordinated liars promoting the worst', liars(base, 0.4, 'promote-worst'), ''],
+]
+for (const [population, providers] of [['synthetic 20', synthetic], ['built-in 5 tiny + 5 micro', builtIn]] as const) {
+  for (const [name, options, goal] of convergence) {
+    const o = { ...options, providers }
+    const r = runBeliefSim(o)
+    beliefRows.push([name, population, `epochs to ≥95% of requests on good providers (ceiling ${pct(ceiling(o))})`, epochs(epochsToGoodRouting(r, 0.95)), goal])
+  }
+}
+{
+  const providers = synthetic.map((p, i) => (i === synthetic.length - 1 ? { ...p, degrade: { atEpoch: 6, to: Array(6).fill(0.2) as number[] } } : p))
+  const r = runBeliefSim({ ...base, providers })
+  const before = r.shares[4]![providers.length - 1]!
+  const after = r.shares.slice(5).findIndex((s) => s[providers.length - 1]! <= before * 0.1)
+  beliefRows.push(['the best provider degrades at epoch 6', 'synthetic 20', `epochs until its share falls 90% (from ${pct(before)})`, after < 0 ? 'never' : String(after + 1), '≤ 2'])
+}
+for (const size of [3, 6]) {
+  const o: BeliefSimOptions = { ...base, honestProbers: 20 - size, liars: size, liarKind: 'promote-worst' }
+  const r = runBeliefSim(o)
+  const share = r.shares.slice(2).reduce((a, s) => a + s[0]!, 0) / (r.shares.length - 2)
+  beliefRows.push([`cartel of ${size} vouching for the worst provider`, 'synthetic 20', `its share of requests, epochs 3–12 (exploration floor ${pct(explorationShare(o))})`, pct(share), size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''])
+}
+const beliefWidths = beliefRows[0]!.map((_, c) => Math.max(...beliefRows.map((row) => row[c]!.length)))
+console.log('\nBelief field and routing: real BeliefField + Thompson routing, seeded; good = quality within 10% of the best\n')
+for (const row of beliefRows) console.log(row.map((cell, c) => cell.padEnd(beliefWidths[c]!)).join('  '))

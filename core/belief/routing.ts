@@ -1,0 +1,65 @@
+/**
+ * Choosing a provider for a request: the compatible ones (model, context),
+ * then Thompson sampling over the router's beliefs — each provider's score
+ * drawn from its belief, the best draw wins — so uncertain providers still
+ * get tried in proportion to their chance of being best. With the rule
+ * bundle's exploration rate the choice is uniform instead (the floor every
+ * compatible provider keeps). Quarantined providers only get that floor.
+ */
+import type { RuleBundle } from '../types.js'
+import type { ProviderBelief } from './field.js'
+import { BeliefError } from './settings.js'
+
+export interface RoutableProvider {
+  /** The router's own name for it (e.g. the descriptor's provider key). */
+  key: string
+  /** Its TargetRef this epoch, hex: how attestations name it. */
+  target: string
+  model: string
+  contextLimit: number
+}
+
+export interface RouteRequest {
+  /** Only this base model; any when undefined. */
+  model?: string
+  /** Tokens the request needs (prompt and answer). */
+  contextTokens: number
+}
+
+export type RouteReason = 'thompson' | 'exploration'
+
+/** Uniform in [0, 1): the simulator passes a seeded one, routers a cryptographic one. */
+export type Uniform = () => number
+
+/** A standard normal draw (Box–Muller). */
+export function normal(random: Uniform): number {
+  const u = 1 - random()
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random())
+}
+
+export function compatibleProviders(providers: readonly RoutableProvider[], request: RouteRequest): RoutableProvider[] {
+  return providers.filter((p) => (request.model === undefined || p.model === request.model) && p.contextLimit >= request.contextTokens)
+}
+
+export function chooseProvider(
+  providers: readonly RoutableProvider[],
+  request: RouteRequest,
+  belief: (target: string) => ProviderBelief,
+  rules: RuleBundle,
+  random: Uniform,
+): { provider: RoutableProvider; reason: RouteReason } {
+  const compatible = compatibleProviders(providers, request)
+  if (compatible.length === 0) throw new BeliefError('no-compatible-provider', `no provider serves ${request.model ?? 'any model'} with ${request.contextTokens} tokens of context`)
+  const pick = () => compatible[Math.min(compatible.length - 1, Math.floor(random() * compatible.length))]!
+  if (random() < rules.explorationRate) return { provider: pick(), reason: 'exploration' }
+  const beliefs = compatible.map((p) => belief(p.target))
+  const open = compatible.map((_, i) => i).filter((i) => !beliefs[i]!.quarantined)
+  if (open.length === 0) return { provider: pick(), reason: 'exploration' }
+  let best = open[0]!
+  let bestDraw = Number.NEGATIVE_INFINITY
+  for (const i of open) {
+    const draw = beliefs[i]!.mu + beliefs[i]!.sigma * normal(random)
+    if (draw > bestDraw) [best, bestDraw] = [i, draw]
+  }
+  return { provider: compatible[best]!, reason: 'thompson' }
+}

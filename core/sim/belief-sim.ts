@@ -1,0 +1,156 @@
+/**
+ * The belief field and routing under attack, in a seeded simulation: the
+ * real `BeliefField` and `chooseProvider`, fed each epoch with the reports of
+ * honest probers (probe outcomes drawn from each provider's per-task
+ * accuracy) and of liars, then routing a batch of requests. Deterministic
+ * for a seed; epochs are steps, not time.
+ */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
+import { chooseProvider, type RoutableProvider } from '../belief/routing.js'
+import { BeliefField } from '../belief/field.js'
+import type { BeliefSettings } from '../belief/settings.js'
+import { defaultRuleBundle } from '../rule-bundle.js'
+import type { MetricsVector, RuleBundle } from '../types.js'
+
+export interface SimProviderModel {
+  /** Probability of solving one challenge, per task family. */
+  accuracy: readonly number[]
+  /** From this epoch on (1-based), the provider answers with `to` instead (a swapped or broken model). */
+  degrade?: { atEpoch: number; to: readonly number[] }
+}
+
+export type LiarKind =
+  /** Reports random metrics. */
+  | 'random'
+  /** Report the worst provider as perfect, and everyone else truthfully (to keep their standing). */
+  | 'promote-worst'
+
+export interface BeliefSimOptions {
+  seed: number
+  epochs: number
+  providers: readonly SimProviderModel[]
+  honestProbers: number
+  liars: number
+  liarKind: LiarKind
+  /** Providers each prober probes per epoch (liars always include the one they promote). */
+  targetsPerProber: number
+  /** Challenges per task family in one probe. */
+  challengesPerTask: number
+  /** Requests the router routes after each epoch closes. */
+  requestsPerEpoch: number
+  rules?: RuleBundle
+  settings?: Partial<BeliefSettings>
+}
+
+export interface BeliefSimResult {
+  /** True quality (mean accuracy) of each provider, before any degradation. */
+  quality: number[]
+  /** Per epoch (index 0 = after epoch 1 closed), the share of requests each provider got. */
+  shares: number[][]
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
+  const rng = xoroshiro128plus(o.seed)
+  const random = () => uniformFloat64(rng)
+  const rules = o.rules ?? defaultRuleBundle
+  const field = new BeliefField(rules, o.settings)
+  const routable: RoutableProvider[] = o.providers.map((_, i) => ({ key: `p${i}`, target: `t${i}`, model: 'm', contextLimit: 128 }))
+  for (const p of routable) field.track(p.target)
+  const quality = o.providers.map((p) => mean(p.accuracy))
+  const worst = quality.indexOf(Math.min(...quality))
+  const rate = (q: number, n: number) => {
+    let hits = 0
+    for (let i = 0; i < n; i++) if (random() < q) hits++
+    return hits / n
+  }
+  const honestMetrics = (accuracy: readonly number[]): MetricsVector => {
+    const k = o.challengesPerTask
+    const q = mean(accuracy)
+    const latencyP50Ms = 200 + 200 * random()
+    return {
+      successRate: mean(accuracy.map((a) => rate(a, k))),
+      refusalConsistency: rate(q, k),
+      toolFidelity: rate(q, k),
+      latencyP50Ms,
+      latencyP95Ms: latencyP50Ms * 1.5,
+      robustnessScore: rate(q, k),
+      driftIndicator: 0,
+      freshness: 'none',
+    }
+  }
+  const randomMetrics = (): MetricsVector => {
+    const latencyP50Ms = 2_000 * random()
+    return { successRate: random(), refusalConsistency: random(), toolFidelity: random(), latencyP50Ms, latencyP95Ms: latencyP50Ms * 1.5, robustnessScore: random(), driftIndicator: 0, freshness: 'none' }
+  }
+  const perfect: MetricsVector = { successRate: 1, refusalConsistency: 1, toolFidelity: 1, latencyP50Ms: 100, latencyP95Ms: 150, robustnessScore: 1, driftIndicator: 0, freshness: 'none' }
+  const sample = (n: number, must?: number): number[] => {
+    const all = o.providers.map((_, i) => i).filter((i) => i !== must)
+    for (let i = all.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[all[i], all[j]] = [all[j]!, all[i]!]
+    }
+    return must === undefined ? all.slice(0, n) : [must, ...all.slice(0, n - 1)]
+  }
+
+  const shares: number[][] = []
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    const e = BigInt(epoch)
+    const accuracy = (i: number) => {
+      const d = o.providers[i]!.degrade
+      return d && epoch >= d.atEpoch ? d.to : o.providers[i]!.accuracy
+    }
+    for (let h = 0; h < o.honestProbers; h++) {
+      for (const i of sample(o.targetsPerProber)) field.addReport({ prober: `honest${h}`, target: `t${i}`, epoch: e, metrics: honestMetrics(accuracy(i)) }, { ticketed: true })
+    }
+    for (let l = 0; l < o.liars; l++) {
+      const targets = o.liarKind === 'promote-worst' ? sample(o.targetsPerProber, worst) : sample(o.targetsPerProber)
+      for (const i of targets) {
+        const metrics = o.liarKind === 'random' ? randomMetrics() : i === worst ? perfect : honestMetrics(accuracy(i))
+        field.addReport({ prober: `liar${l}`, target: `t${i}`, epoch: e, metrics }, { ticketed: true })
+      }
+    }
+    field.closeEpoch(e)
+    const counts = o.providers.map(() => 0)
+    for (let r = 0; r < o.requestsPerEpoch; r++) {
+      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => field.belief(t), rules, random)
+      counts[Number(provider.key.slice(1))]!++
+    }
+    shares.push(counts.map((c) => c / o.requestsPerEpoch))
+  }
+  return { quality, shares }
+}
+
+/** Providers whose quality is within 10% of the best one's. */
+export function goodProviders(quality: readonly number[]): boolean[] {
+  const best = Math.max(...quality)
+  return quality.map((q) => q >= 0.9 * best)
+}
+
+/** First epoch (1-based) from which `good` providers get at least `share` of requests for the rest of the run; undefined if never. */
+export function epochsToGoodRouting(result: BeliefSimResult, share: number): number | undefined {
+  const good = goodProviders(result.quality)
+  const goodShare = result.shares.map((s) => s.reduce((a, x, i) => a + (good[i] ? x : 0), 0))
+  let from: number | undefined
+  goodShare.forEach((g, i) => {
+    if (g < share) from = undefined
+    else from ??= i + 1
+  })
+  return from
+}
+
+/**
+ * The built-in models' measured accuracy per task (arithmetic, copy, reverse,
+ * sort, recall, json; `npm run models:eval`, docs/models.md).
+ */
+export const BUILT_IN_ACCURACY = {
+  'terrain-tiny': [0.36, 0.89, 0.44, 1.0, 0.12, 0.31],
+  'terrain-micro': [0.02, 0, 0, 0, 0.02, 0],
+} as const
+
+/** A synthetic population: `n` providers with accuracies evenly spaced from `low` to `high` on every task. */
+export function syntheticProviders(n: number, tasks: number, low = 0.1, high = 0.95): SimProviderModel[] {
+  return Array.from({ length: n }, (_, i) => ({ accuracy: Array(tasks).fill(low + ((high - low) * i) / (n - 1)) as number[] }))
+}

@@ -1,0 +1,48 @@
+/** Robust aggregation: the weighted median, MAD outlier rejection and trimming, with properties over random reports. */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { robustAggregate, weightedMedian } from '../../core/index.js'
+
+const options = { madCutoff: 3, spreadFloor: 0.05, trimFraction: 0.1 }
+
+describe('robust aggregation', () => {
+  it('takes the weighted median, by weight rather than by count', () => {
+    expect(weightedMedian([0.1, 0.2, 0.9], [1, 1, 1])).toBe(0.2)
+    expect(weightedMedian([0.1, 0.2, 0.9], [1, 1, 5])).toBe(0.9)
+    expect(() => weightedMedian([0.5], [0])).toThrow(expect.objectContaining({ code: 'no-reports' }))
+  })
+
+  it('drops liars far from the honest majority and averages the rest', () => {
+    const honest = [0.8, 0.82, 0.79, 0.81, 0.8, 0.83]
+    const agg = robustAggregate([...honest, 0.0, 1.0, 0.05], Array(9).fill(1), options)
+    expect(agg.inliers).toEqual([true, true, true, true, true, true, false, false, false])
+    expect(agg.value).toBeCloseTo(0.808, 2)
+    expect(agg.spread).toBeLessThan(0.05)
+  })
+
+  it('lets trust outweigh numbers: three trusted reports beat five barely trusted ones', () => {
+    const agg = robustAggregate([0.9, 0.91, 0.89, 0.1, 0.1, 0.12, 0.11, 0.1], [4, 4, 4, 0.1, 0.1, 0.1, 0.1, 0.1], options)
+    expect(agg.value).toBeGreaterThan(0.85)
+  })
+
+  it('property: the aggregate lies within the reports, and an honest weighted majority bounds it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ v: fc.double({ min: 0, max: 1, noNaN: true }), w: fc.double({ min: 0.01, max: 4, noNaN: true }) }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 0.2, max: 0.8, noNaN: true }),
+        (reports, truth) => {
+          const values = reports.map((r) => r.v)
+          const weights = reports.map((r) => r.w)
+          const agg = robustAggregate(values, weights, options)
+          expect(agg.value).toBeGreaterThanOrEqual(Math.min(...values) - 1e-12)
+          expect(agg.value).toBeLessThanOrEqual(Math.max(...values) + 1e-12)
+          // Add honest reports (within ±0.02 of the truth) weighing more than all of these together: the median is theirs.
+          const total = weights.reduce((a, b) => a + b, 0)
+          const honest = [-0.02, -0.01, 0, 0.01, 0.02].map((d) => truth + d)
+          const both = robustAggregate([...values, ...honest], [...weights, ...honest.map(() => (total * 1.01) / 5)], options)
+          expect(Math.abs(both.value - truth)).toBeLessThanOrEqual(0.02 + 3 * Math.max(both.spread, options.spreadFloor) + 1e-9)
+        },
+      ),
+    )
+  })
+})

@@ -1,0 +1,66 @@
+/**
+ * Beliefs are local: no message a peer sends carries a score, a rank or a
+ * belief. Every event type, sync message and inference message is encoded,
+ * decoded, and walked for field names that look like one. Two fields of
+ * PROTOCOL.md carry "score" in their names and are measurements, not
+ * standings: an attestation's `metrics.robustnessScore` (what one prober
+ * measured) and a link hint's `compatibilityScore` (how alike two
+ * TargetRefs behave). They are the only exceptions.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeEvent, decodeSyncBatch, decodeSyncRequest, encodeEvent, encodeInferenceMessage, encodeSyncBatch, encodeSyncRequest, InferenceMessageReader, type InferenceMessage } from '../../core/index.js'
+import { compareBytes, toHex } from '../../core/bytes.js'
+import { bytes32, event, versionVectorEntry } from './arbitraries.js'
+
+const SCORE_LIKE = /score|rank|belief|trust|leader|reputation|rating|^mu$|^sigma$|quality/i
+const MEASURED_METRICS = new Set(['metrics.robustnessScore', 'linkHint.compatibilityScore'])
+
+function scoreLikeFields(value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return []
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const here = path === '' ? key : `${path}.${key}`
+    const own = SCORE_LIKE.test(key) && ![...MEASURED_METRICS].some((m) => here.endsWith(m)) ? [here] : []
+    return [...own, ...scoreLikeFields(inner, Array.isArray(value) ? path : here)]
+  })
+}
+
+describe('no score, rank or belief on the wire', () => {
+  it('finds the pattern when it is there (the scan can fail)', () => {
+    expect(scoreLikeFields({ body: { providerRank: 1 } })).toEqual(['body.providerRank'])
+    expect(scoreLikeFields({ metrics: { robustnessScore: 0.5 } })).toEqual([])
+  })
+
+  it('in any event of any type, as decoded from its bytes', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        expect(scoreLikeFields(decodeEvent(encodeEvent(e)))).toEqual([])
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('in sync requests and batches', () => {
+    fc.assert(
+      fc.property(bytes32, fc.uniqueArray(versionVectorEntry, { maxLength: 4, selector: (v) => toHex(v.replicaId) }), (world, entries) => {
+        const vector = [...entries].sort((a, b) => compareBytes(a.replicaId, b.replicaId))
+        expect(scoreLikeFields(decodeSyncRequest(encodeSyncRequest({ world, vector, maxEntries: 16 })))).toEqual([])
+        expect(scoreLikeFields(decodeSyncBatch(encodeSyncBatch({ entries: [], done: true })))).toEqual([])
+      }),
+    )
+  })
+
+  it('in every inference message', () => {
+    const messages: InferenceMessage[] = [
+      { type: 'request', messages: [{ role: 'user', content: 'hi' }], maxTokens: 4, temperature: 0 },
+      { type: 'start', model: 'm', runtime: 'r' },
+      { type: 'token', text: 't' },
+      { type: 'end', finishReason: 'stop', tokens: 1 },
+      { type: 'error', code: 'c', message: 'm' },
+    ]
+    const reader = new InferenceMessageReader()
+    const decoded = messages.flatMap((m) => reader.push(encodeInferenceMessage(m)))
+    expect(decoded).toHaveLength(messages.length)
+    for (const m of decoded) expect(scoreLikeFields(m)).toEqual([])
+  })
+})
