@@ -21,11 +21,9 @@ import {
   type CellMux,
   type CellReceiver,
   type CircuitDialer,
+  type CircuitHopOptions,
   type CircuitSettings,
-  type ExitHandler,
-  type HopObservation,
   type Scheduler,
-  type Signer,
 } from '../core/index.js'
 
 export const CIRCUIT_PROTOCOL = '/terrain/circuit/1.0.0'
@@ -111,14 +109,10 @@ export class StreamCellChannel implements CellChannel {
   }
 }
 
-export interface CircuitLinksOptions {
-  /** The peer's identity (transport) key; its libp2p peer id is the same key, so CREATED signatures check against it. */
-  identity: Signer
+/** The hop's options this peer chooses (its libp2p peer id is the identity key, so CREATED signatures check against it); links supply the rest. */
+export interface CircuitLinksOptions extends Pick<CircuitHopOptions, 'identity' | 'exit' | 'observer' | 'onError'> {
   settings: Partial<CircuitSettings> & Pick<CircuitSettings, 'cellBytes'>
   connect: DirectConnector
-  exit?: ExitHandler
-  observer?: (observation: HopObservation) => void
-  onError?: (error: CircuitError, peer: string) => void
   /** Circuit streams one peer may open to us at once. */
   maxStreamsPerPeer?: number
 }
@@ -139,15 +133,8 @@ export class CircuitLinks {
     client: CircuitClient,
   ) {
     const dialer: CircuitDialer = { dial: (publicKey, hint) => this.dialHop(publicKey, hint) }
-    this.hop = new CircuitHop({
-      settings: options.settings,
-      identity: options.identity,
-      scheduler: realTimeScheduler,
-      dialer,
-      ...(options.exit ? { exit: options.exit } : {}),
-      ...(options.observer ? { observer: options.observer } : {}),
-      ...(options.onError ? { onError: options.onError } : {}),
-    })
+    const { settings, identity, exit, observer, onError } = options
+    this.hop = new CircuitHop({ settings, identity, scheduler: realTimeScheduler, dialer, exit, observer, onError })
     this.client = client
   }
 

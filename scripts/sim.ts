@@ -1,7 +1,9 @@
 /**
- * `npm run sim`: the seeded simulators' figures: the mesh (gossip and sync), then the belief field and routing. Real replicas (gossip,
- * delta sync, validation with real signatures) over simulated links; time
- * is virtual, so latencies are network latencies, independent of the machine.
+ * `npm run sim`: the seeded simulators' figures. First the mesh: real
+ * replicas (gossip, delta sync, validation with real signatures) over
+ * simulated links; time is virtual, so latencies are network latencies,
+ * independent of the machine. Then the real belief field and routing
+ * against liars, cartels and a degrading provider.
  */
 import {
   BUILT_IN_ACCURACY,
@@ -10,9 +12,11 @@ import {
   faultScenario,
   goodProviders,
   gossipScenario,
+  meanShare,
   runBeliefSim,
   runMeshSim,
   syntheticProviders,
+  trueQuality,
   type BeliefSimOptions,
   type LiarKind,
   type MeshSimOptions,
@@ -24,6 +28,12 @@ function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN
   const sorted = [...xs].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+}
+
+/** Columns padded to their widest cell. */
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '))
 }
 
 const ms = (x: number) => (Number.isNaN(x) ? '—' : `${Math.round(x)} ms`)
@@ -56,9 +66,8 @@ for (const [name, options] of scenarios) {
   }
   if (Object.keys(r.rejections).length) console.log(`${name}: rejections ${JSON.stringify(r.rejections)}`)
 }
-const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
 console.log()
-for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '))
+printTable(rows)
 
 // The belief field and routing: the real BeliefField and chooseProvider against liars, cartels and a degrading provider.
 const synthetic = syntheticProviders(20, 6)
@@ -74,7 +83,7 @@ const liars = (o: BeliefSimOptions, fraction: number, liarKind: LiarKind): Belie
 const explorationShare = (o: BeliefSimOptions) => defaultRuleBundle.explorationRate / o.providers.length
 /** The most a router can send to good providers: exploration goes anywhere. */
 const ceiling = (o: BeliefSimOptions) => {
-  const good = goodProviders(o.providers.map((p) => p.accuracy.reduce((a, b) => a + b, 0) / p.accuracy.length)).filter(Boolean).length
+  const good = goodProviders(o.providers.map(trueQuality)).filter(Boolean).length
   return 1 - defaultRuleBundle.explorationRate * (1 - good / o.providers.length)
 }
 const epochs = (x: number | undefined) => (x === undefined ? 'never in 12' : String(x))
@@ -103,10 +112,8 @@ for (const [population, providers] of [['synthetic 20', synthetic], ['built-in 5
 }
 for (const size of [3, 6]) {
   const o: BeliefSimOptions = { ...base, honestProbers: 20 - size, liars: size, liarKind: 'promote-worst' }
-  const r = runBeliefSim(o)
-  const share = r.shares.slice(2).reduce((a, s) => a + s[0]!, 0) / (r.shares.length - 2)
+  const share = meanShare(runBeliefSim(o), 0, 3)
   beliefRows.push([`cartel of ${size} vouching for the worst provider`, 'synthetic 20', `its share of requests, epochs 3–12 (exploration floor ${pct(explorationShare(o))})`, pct(share), size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''])
 }
-const beliefWidths = beliefRows[0]!.map((_, c) => Math.max(...beliefRows.map((row) => row[c]!.length)))
 console.log('\nBelief field and routing: real BeliefField + Thompson routing, seeded; good = quality within 10% of the best\n')
-for (const row of beliefRows) console.log(row.map((cell, c) => cell.padEnd(beliefWidths[c]!)).join('  '))
+printTable(beliefRows)

@@ -6,8 +6,8 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { circuitSettingsFor, createSigner, type ExitHandler, type HopObservation, type RuleBundle } from '../core/index.js'
-import { CircuitLinks, directConnection, hintedPeer, type DirectConnector } from '../relay-server/circuit-links.js'
+import { circuitSettingsFor, createSigner, type RuleBundle } from '../core/index.js'
+import { CircuitLinks, directConnection, hintedPeer, type CircuitLinksOptions, type DirectConnector } from '../relay-server/circuit-links.js'
 import { relayIds } from '../relay-server/hop-candidates.js'
 import { dialWebRtc } from './webrtc-dial.js'
 
@@ -29,12 +29,10 @@ export function browserConnector(node: Libp2p, relays: readonly string[]): Direc
   }
 }
 
-export interface PageCircuitsOptions {
+export interface PageCircuitsOptions extends Pick<CircuitLinksOptions, 'exit' | 'observer'> {
   seed: Uint8Array
   rules: RuleBundle
   relays: readonly string[]
-  exit?: ExitHandler
-  observer?: (observation: HopObservation) => void
 }
 
 export async function startPageCircuits(node: Libp2p, options: PageCircuitsOptions): Promise<CircuitLinks> {
@@ -42,7 +40,7 @@ export async function startPageCircuits(node: Libp2p, options: PageCircuitsOptio
     identity: await createSigner(options.seed),
     settings: circuitSettingsFor(options.rules),
     connect: browserConnector(node, options.relays),
-    ...(options.exit ? { exit: options.exit } : {}),
-    ...(options.observer ? { observer: options.observer } : {}),
+    exit: options.exit,
+    observer: options.observer,
   })
 }

@@ -45,6 +45,9 @@ export interface ProviderBelief {
   history: BeliefPoint[]
 }
 
+/** The part of a belief that routing draws from. */
+export type BeliefEstimate = Pick<ProviderBelief, 'mu' | 'sigma' | 'quarantined'>
+
 export interface ProberTrust {
   /** Transport key, hex. */
   prober: string
@@ -138,7 +141,7 @@ export class BeliefField {
     )
     for (const [p, g] of groups) this.probersByKey.get(p)!.group = g
 
-    const errors = new Map<string, number[]>()
+    const errors = new Map<string, { sum: number; count: number }>()
     const drift2 = s.driftPerEpoch ** 2
     for (const [target, byProber] of reports) {
       const t = this.target(target)
@@ -164,7 +167,8 @@ export class BeliefField {
       probers.forEach((p, i) => {
         const residual = values[i]! - agg.value
         this.probersByKey.get(p)!.residuals.add(`${target}@${epoch}`, residual)
-        errors.set(p, [...(errors.get(p) ?? []), Math.abs(residual)])
+        const e = errors.get(p) ?? { sum: 0, count: 0 }
+        errors.set(p, { sum: e.sum + Math.abs(residual), count: e.count + 1 })
       })
     }
     for (const [target, t] of this.targets) {
@@ -172,22 +176,26 @@ export class BeliefField {
       t.sigma = Math.min(1, Math.sqrt(t.sigma ** 2 + drift2))
       this.record(t, epoch, undefined)
     }
-    for (const [p, errs] of errors) {
+    for (const [p, { sum, count }] of errors) {
       const prober = this.probersByKey.get(p)!
-      prober.lastError = errs.reduce((a, b) => a + b, 0) / errs.length
+      prober.lastError = sum / count
       const factor = Math.exp(s.trustLearningRate * (s.trustTolerance - prober.lastError))
       prober.trust = Math.min(s.maxTrust, Math.max(s.minTrust, prober.trust * factor))
     }
   }
 
+  /** The full view, history included (a copy): for showing, not for routing each request. */
   belief(target: string): ProviderBelief {
-    const t = this.targets.get(target)
-    if (!t) {
-      const s = this.settings
-      return { target, mu: s.priorMu, sigma: s.priorSigma, trend: 0, disagreement: 0, quarantined: false, reports: 0, groups: 0, heldForDiversity: false, history: [] }
-    }
+    const t = this.targets.get(target) ?? this.priorState()
     const { lastAggregate: _, ...view } = t
-    return { target, ...view, quarantined: t.disagreement > this.rules.disagreementQuarantineThreshold, history: [...t.history] }
+    return { target, ...view, quarantined: this.isQuarantined(t), history: [...t.history] }
+  }
+
+  /** What routing needs, without copying anything: cheap enough for every request. */
+  estimate(target: string): BeliefEstimate {
+    const t = this.targets.get(target)
+    if (!t) return { mu: this.settings.priorMu, sigma: this.settings.priorSigma, quarantined: false }
+    return { mu: t.mu, sigma: t.sigma, quarantined: this.isQuarantined(t) }
   }
 
   beliefs(): ProviderBelief[] {
@@ -229,11 +237,19 @@ export class BeliefField {
   private target(key: string): TargetState {
     let t = this.targets.get(key)
     if (!t) {
-      const s = this.settings
-      t = { mu: s.priorMu, sigma: s.priorSigma, trend: 0, lastAggregate: undefined, disagreement: 0, reports: 0, groups: 0, heldForDiversity: false, history: [] }
+      t = this.priorState()
       this.targets.set(key, t)
     }
     return t
+  }
+
+  private priorState(): TargetState {
+    const s = this.settings
+    return { mu: s.priorMu, sigma: s.priorSigma, trend: 0, lastAggregate: undefined, disagreement: 0, reports: 0, groups: 0, heldForDiversity: false, history: [] }
+  }
+
+  private isQuarantined(t: TargetState): boolean {
+    return t.disagreement > this.rules.disagreementQuarantineThreshold
   }
 
   private record(t: TargetState, epoch: bigint, aggregate: number | undefined): void {

@@ -3,5 +3,5 @@ export { BeliefError, createBeliefSettings, defaultBeliefSettings, validateBelie
 export { observationScore } from './observation.js'
 export { MAD_TO_SIGMA, robustAggregate, weightedMedian, type RobustAggregate, type RobustOptions } from './robust.js'
 export { Residuals, groupCorrelated, residualSimilarity } from './prober-groups.js'
-export { BeliefField, type AddOutcome, type BeliefPoint, type ProberReport, type ProberTrust, type ProviderBelief } from './field.js'
+export { BeliefField, type AddOutcome, type BeliefEstimate, type BeliefPoint, type ProberReport, type ProberTrust, type ProviderBelief } from './field.js'
 export { chooseProvider, compatibleProviders, normal, type RoutableProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'

@@ -24,10 +24,6 @@ export class Residuals {
     return this.byKey.get(key)
   }
 
-  get size(): number {
-    return this.byKey.size
-  }
-
   /** Root mean square of the kept residuals. */
   rms(): number {
     if (this.byKey.size === 0) return 0

@@ -7,7 +7,7 @@
  * compatible provider keeps). Quarantined providers only get that floor.
  */
 import type { RuleBundle } from '../types.js'
-import type { ProviderBelief } from './field.js'
+import type { BeliefEstimate } from './field.js'
 import { BeliefError } from './settings.js'
 
 export interface RoutableProvider {
@@ -44,7 +44,7 @@ export function compatibleProviders(providers: readonly RoutableProvider[], requ
 export function chooseProvider(
   providers: readonly RoutableProvider[],
   request: RouteRequest,
-  belief: (target: string) => ProviderBelief,
+  belief: (target: string) => BeliefEstimate,
   rules: RuleBundle,
   random: Uniform,
 ): { provider: RoutableProvider; reason: RouteReason } {

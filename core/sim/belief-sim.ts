@@ -52,6 +52,9 @@ export interface BeliefSimResult {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 
+/** A provider's true quality: its mean accuracy over the task families. */
+export const trueQuality = (p: SimProviderModel) => mean(p.accuracy)
+
 export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
   const rng = xoroshiro128plus(o.seed)
   const random = () => uniformFloat64(rng)
@@ -59,7 +62,7 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
   const field = new BeliefField(rules, o.settings)
   const routable: RoutableProvider[] = o.providers.map((_, i) => ({ key: `p${i}`, target: `t${i}`, model: 'm', contextLimit: 128 }))
   for (const p of routable) field.track(p.target)
-  const quality = o.providers.map((p) => mean(p.accuracy))
+  const quality = o.providers.map(trueQuality)
   const worst = quality.indexOf(Math.min(...quality))
   const rate = (q: number, n: number) => {
     let hits = 0
@@ -115,7 +118,7 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
     field.closeEpoch(e)
     const counts = o.providers.map(() => 0)
     for (let r = 0; r < o.requestsPerEpoch; r++) {
-      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => field.belief(t), rules, random)
+      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => field.estimate(t), rules, random)
       counts[Number(provider.key.slice(1))]!++
     }
     shares.push(counts.map((c) => c / o.requestsPerEpoch))
@@ -149,6 +152,12 @@ export const BUILT_IN_ACCURACY = {
   'terrain-tiny': [0.36, 0.89, 0.44, 1.0, 0.12, 0.31],
   'terrain-micro': [0.02, 0, 0, 0, 0.02, 0],
 } as const
+
+/** Provider `index`'s mean share of requests from epoch `fromEpoch` (1-based) to the end. */
+export function meanShare(result: BeliefSimResult, index: number, fromEpoch: number): number {
+  const shares = result.shares.slice(fromEpoch - 1)
+  return shares.reduce((a, s) => a + s[index]!, 0) / shares.length
+}
 
 /** A synthetic population: `n` providers with accuracies evenly spaced from `low` to `high` on every task. */
 export function syntheticProviders(n: number, tasks: number, low = 0.1, high = 0.95): SimProviderModel[] {

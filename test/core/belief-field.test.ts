@@ -1,6 +1,7 @@
 /** The belief field: metrics to scores, refusals, duplicates and late reports, trust, cartels, diversity, drift, quarantine. */
 import { describe, expect, it } from 'vitest'
-import { BeliefField, createBeliefSettings, defaultRuleBundle, observationScore, type MetricsVector } from '../../core/index.js'
+import { BeliefField, createBeliefSettings, defaultRuleBundle, observationScore, toHex, type MetricsVector } from '../../core/index.js'
+import { fixture } from './fixtures.js'
 
 const metrics = (rate: number, latencyP50Ms = 200): MetricsVector => ({
   successRate: rate,
@@ -59,6 +60,20 @@ describe('the belief field', () => {
     expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metrics(0.1) })).toBe('late')
     expect(field.addReport({ prober: 'p', target: 't', epoch: 0n, metrics: metrics(0.1) })).toBe('late')
     expect(field.belief('t').history.at(-1)!.aggregate).toBeGreaterThan(0.8)
+  })
+
+  it('files a signed attestation under its prober’s key and its TargetRef, and gives routing the same numbers as the full view', async () => {
+    const { attestation } = await fixture()
+    const field = new BeliefField(defaultRuleBundle)
+    expect(field.addAttestation(attestation, { ticketed: true })).toBe('added')
+    expect(field.addAttestation(attestation)).toBe('duplicate')
+    field.closeEpoch(attestation.epochId)
+    const target = toHex(attestation.targetRef)
+    expect(field.probers().map((p) => p.prober)).toEqual([toHex(attestation.proberTransportPubkey)])
+    expect(field.belief(target).history.at(-1)!.aggregate).toBeCloseTo(observationScore(attestation.metrics, defaultRuleBundle, field.settings.latencyRefMs), 12)
+    const { mu, sigma, quarantined } = field.belief(target)
+    expect(field.estimate(target)).toEqual({ mu, sigma, quarantined })
+    expect(field.estimate('unknown')).toEqual({ mu: field.settings.priorMu, sigma: field.settings.priorSigma, quarantined: false })
   })
 
   it('starts unknown providers at the prior and grows their uncertainty while nobody reports', () => {

@@ -31,19 +31,13 @@ import {
   type DestroyReason,
   type RelayCommand,
 } from '../../core/index.js'
+import { errorCode } from './helpers.js'
+
+const codeOf = (run: () => unknown) => errorCode(run, CircuitError)
 
 const F = 256
 const RUNS = 300
 
-function codeOf(run: () => unknown): string {
-  try {
-    run()
-  } catch (e) {
-    if (e instanceof CircuitError) return e.code
-    throw e
-  }
-  return 'ok'
-}
 
 /** Runs `decode`; anything other than success or a `CircuitError` fails the property. */
 function decodesOrCircuitError(decode: () => unknown): void {

@@ -28,19 +28,13 @@ import {
   type CircuitKeys,
   type CircuitSettings,
 } from '../../core/index.js'
+import { errorCode } from './helpers.js'
+
+const codeOf = (run: () => unknown) => errorCode(run, CircuitError)
 
 const F = 1024
 const fill = (n: number, byte: number) => new Uint8Array(n).fill(byte)
 
-function codeOf(run: () => unknown): string {
-  try {
-    run()
-  } catch (e) {
-    if (e instanceof CircuitError) return e.code
-    throw e
-  }
-  return 'ok'
-}
 
 describe('the AEAD recognition check', () => {
   const key = fill(32, 0x42)

@@ -20,11 +20,21 @@ import {
   type ProviderDescriptor,
   type RuleEndorsementEvent,
   type Event,
+  type InferenceMessage,
   type EventBody,
   type MetricsVector,
   type Signer,
   type World,
 } from '../../core/index.js'
+
+/** One inference message of each type, as a provider and a client exchange them. */
+export const oneOfEachInferenceMessage: InferenceMessage[] = [
+  { type: 'request', messages: [{ role: 'user', content: 'reverse: abc\n=' }], maxTokens: 16, temperature: 0 },
+  { type: 'start', model: 'terrain-tiny', runtime: 'wasm' },
+  { type: 'token', text: 'c' },
+  { type: 'end', finishReason: 'stop', tokens: 3 },
+  { type: 'error', code: 'model-failed', message: 'out of memory' },
+]
 
 export const seed = (byte: number) => new Uint8Array(32).fill(byte)
 

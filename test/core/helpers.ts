@@ -5,3 +5,17 @@ export function vectorBytes(value: string): Uint8Array {
   if (value.startsWith('fill:')) return new Uint8Array(32).fill(parseInt(value.slice(5), 16))
   return fromHex(value)
 }
+
+/**
+ * The `code` of the `errorClass` error `run` throws, or 'ok' when it returns.
+ * Any other throw fails the test: a decoder may succeed or refuse, never crash.
+ */
+export function errorCode(run: () => unknown, errorClass: abstract new (...args: never[]) => Error & { code: string }): string {
+  try {
+    run()
+  } catch (e) {
+    if (e instanceof errorClass) return e.code
+    throw e
+  }
+  return 'ok'
+}

@@ -5,6 +5,7 @@ import {
   createEvent,
   createSigner,
   encodeInferenceMessage,
+  type InferenceMessage,
   encodeEvent,
   epochAt,
   isDescriptorEvent,
@@ -18,9 +19,8 @@ import {
   signDescriptor,
   defaultRuleBundle,
   type HopCandidate,
-  type InferenceMessage,
 } from '../../core/index.js'
-import { fixture, manifest, seed, type Fixture } from './fixtures.js'
+import { fixture, manifest, oneOfEachInferenceMessage, seed, type Fixture } from './fixtures.js'
 import { prng } from './helpers-random.js'
 
 let f: Fixture
@@ -29,13 +29,7 @@ beforeAll(async () => {
 })
 
 describe('inference messages', () => {
-  const messages: InferenceMessage[] = [
-    { type: 'request', messages: [{ role: 'user', content: 'reverse: abc\n=' }], maxTokens: 16, temperature: 0 },
-    { type: 'start', model: 'terrain-tiny', runtime: 'wasm' },
-    { type: 'token', text: 'c' },
-    { type: 'end', finishReason: 'stop', tokens: 3 },
-    { type: 'error', code: 'model-failed', message: 'out of memory' },
-  ]
+  const messages = oneOfEachInferenceMessage
 
   it('round-trip through a reader fed in chunks cut anywhere', () => {
     const bytes = new Uint8Array(messages.flatMap((m) => [...encodeInferenceMessage(m)]))

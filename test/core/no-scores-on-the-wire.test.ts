@@ -9,9 +9,10 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeEvent, decodeSyncBatch, decodeSyncRequest, encodeEvent, encodeInferenceMessage, encodeSyncBatch, encodeSyncRequest, InferenceMessageReader, type InferenceMessage } from '../../core/index.js'
+import { decodeEvent, decodeSyncBatch, decodeSyncRequest, encodeEvent, encodeInferenceMessage, encodeSyncBatch, encodeSyncRequest, InferenceMessageReader } from '../../core/index.js'
 import { compareBytes, toHex } from '../../core/bytes.js'
 import { bytes32, event, versionVectorEntry } from './arbitraries.js'
+import { oneOfEachInferenceMessage } from './fixtures.js'
 
 const SCORE_LIKE = /score|rank|belief|trust|leader|reputation|rating|^mu$|^sigma$|quality/i
 const MEASURED_METRICS = new Set(['metrics.robustnessScore', 'linkHint.compatibilityScore'])
@@ -51,16 +52,9 @@ describe('no score, rank or belief on the wire', () => {
   })
 
   it('in every inference message', () => {
-    const messages: InferenceMessage[] = [
-      { type: 'request', messages: [{ role: 'user', content: 'hi' }], maxTokens: 4, temperature: 0 },
-      { type: 'start', model: 'm', runtime: 'r' },
-      { type: 'token', text: 't' },
-      { type: 'end', finishReason: 'stop', tokens: 1 },
-      { type: 'error', code: 'c', message: 'm' },
-    ]
     const reader = new InferenceMessageReader()
-    const decoded = messages.flatMap((m) => reader.push(encodeInferenceMessage(m)))
-    expect(decoded).toHaveLength(messages.length)
+    const decoded = oneOfEachInferenceMessage.flatMap((m) => reader.push(encodeInferenceMessage(m)))
+    expect(decoded).toHaveLength(oneOfEachInferenceMessage.length)
     for (const m of decoded) expect(scoreLikeFields(m)).toEqual([])
   })
 })
