@@ -98,3 +98,8 @@ export function validateRuleBundle(bundle: RuleBundle): RuleBundle {
 export function createRuleBundle(overrides: Partial<RuleBundle> = {}): RuleBundle {
   return validateRuleBundle({ ...defaultRuleBundle, ...overrides })
 }
+
+/** The rules of a world that differs from the default only in its epoch length (ms; 0 keeps the default). */
+export function worldRules(epochMs: number): RuleBundle {
+  return epochMs === 0 ? { ...defaultRuleBundle } : createRuleBundle({ epochLenMs: BigInt(epochMs) })
+}

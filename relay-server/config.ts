@@ -21,6 +21,12 @@ export interface RelayConfig {
   bootstrap: string[]
   /** Phrase of the world whose event log this relay replicates (3–4 words; default rules). */
   worldPhrase: string
+  /**
+   * The world's epoch length in ms (descriptors, control-plane keys and probe
+   * suites rotate with it); 0 keeps the default rule bundle's. Any other value
+   * changes the rules, so it is another world: every peer must use the same.
+   */
+  epochMs: number
   /** Directory of the built web app (`vite build` output) served over HTTP. */
   staticDir: string
   /** Interval between delta-sync rounds with a random connected peer, in ms. */
@@ -60,6 +66,7 @@ export const defaultRelayConfig: Readonly<RelayConfig> = Object.freeze({
   wsPort: 9090,
   bootstrap: [],
   worldPhrase: defaultWorldPhrase,
+  epochMs: 0,
   staticDir: 'dist',
   antiEntropyMs: 5_000,
   announce: [],
@@ -105,6 +112,7 @@ const OPTIONS: readonly Option[] = [
   { field: 'wsPort', flag: '--ws-port', env: 'TERRAIN_WS_PORT', kind: 'port', help: 'libp2p WebSocket port (0: any free port)' },
   { field: 'bootstrap', flag: '--bootstrap', env: 'TERRAIN_BOOTSTRAP', kind: 'list', help: 'multiaddrs of other relays to keep connected (repeat or comma-separate)' },
   { field: 'worldPhrase', flag: '--world-phrase', env: 'TERRAIN_WORLD_PHRASE', kind: 'string', help: 'phrase of the world to replicate' },
+  { field: 'epochMs', flag: '--epoch-ms', env: 'TERRAIN_EPOCH_MS', kind: 'integer', help: "the world's epoch length in ms (0: the default rules')" },
   { field: 'staticDir', flag: '--static-dir', env: 'TERRAIN_STATIC_DIR', kind: 'string', help: 'built web app to serve' },
   { field: 'antiEntropyMs', flag: '--anti-entropy-ms', env: 'TERRAIN_ANTI_ENTROPY_MS', kind: 'integer', help: 'ms between sync rounds with a random peer' },
   { field: 'announce', flag: '--announce', env: 'TERRAIN_ANNOUNCE', kind: 'list', help: 'extra multiaddrs to advertise (repeat or comma-separate)' },
@@ -122,7 +130,7 @@ const fail = (field: string, detail: string): never => {
   throw new RelayConfigError('invalid-setting', field, detail)
 }
 
-function integerIn(c: RelayConfig, field: 'httpPort' | 'wsPort' | 'antiEntropyMs' | 'maxReservations' | 'gatewayPort', min: number, max: number): void {
+function integerIn(c: RelayConfig, field: 'httpPort' | 'wsPort' | 'antiEntropyMs' | 'maxReservations' | 'gatewayPort' | 'epochMs', min: number, max: number): void {
   const v = c[field]
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `must be an integer in [${min}, ${max}], got ${String(v)}`)
 }
@@ -159,6 +167,7 @@ export function validateRelayConfig(c: RelayConfig): RelayConfig {
   } catch (e) {
     fail('worldPhrase', (e as Error).message)
   }
+  if (c.epochMs !== 0) integerIn(c, 'epochMs', 1_000, 2_592_000_000)
   nonEmpty(c, 'staticDir')
   integerIn(c, 'antiEntropyMs', 100, 3_600_000)
   multiaddrs(c, 'announce')

@@ -6,7 +6,7 @@
 import './node-polyfills.js'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { circuitSettingsFor, createWorld, epochAt, EventLog, ProviderDirectory } from '../core/index.js'
+import { circuitSettingsFor, createWorld, epochAt, EventLog, ProviderDirectory, worldRules } from '../core/index.js'
 import { BootstrapDialer } from './bootstrap.js'
 import { CircuitLinks, nodeConnector } from './circuit-links.js'
 import type { RelayConfig } from './config.js'
@@ -43,7 +43,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     const privateKey = await loadOrCreatePeerKey(config.dataDir)
     const store = await LevelEventStore.open(join(config.dataDir, 'events'), { fsync: config.fsync })
     teardown.push(() => store.close())
-    const world = await createWorld(config.worldPhrase)
+    const world = await createWorld(config.worldPhrase, worldRules(config.epochMs))
 
     const node = await createRelayNode(config, privateKey, world.id)
     teardown.push(() => node.stop())
@@ -77,7 +77,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     const server = createHttpServer(config.staticDir, {
       health: () => relayHealth(node, store, world.id),
       metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-      browserConfig: () => browserConfig(node, bootstrap.addresses(), config.worldPhrase),
+      browserConfig: () => browserConfig(node, bootstrap.addresses(), config.worldPhrase, config.epochMs),
     })
     const port = await listenOn(server, config.httpPort, config.httpHost)
     teardown.push(() => closeServer(server))

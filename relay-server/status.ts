@@ -24,6 +24,8 @@ export interface BrowserConfig {
   relays: string[]
   /** The world phrase. */
   world: string
+  /** The world's epoch length in ms, when not the default rule bundle's (it changes the WorldId). */
+  epochMs?: number
 }
 
 const isWebSocket = (ma: Multiaddr): boolean => {
@@ -51,8 +53,8 @@ export async function relayHealth(node: Libp2p, store: EventStore, world: Bytes3
   }
 }
 
-export function browserConfig(node: Libp2p, bootstrap: readonly string[], worldPhrase: string): BrowserConfig {
+export function browserConfig(node: Libp2p, bootstrap: readonly string[], worldPhrase: string, epochMs = 0): BrowserConfig {
   // Only relays whose peer id is known: browsers dial through them by id and tell them apart by it.
   const others = bootstrap.filter((a) => isWebSocket(multiaddr(a)) && a.includes('/p2p/'))
-  return { relays: [...browserMultiaddrs(node), ...others], world: worldPhrase }
+  return { relays: [...browserMultiaddrs(node), ...others], world: worldPhrase, ...(epochMs ? { epochMs } : {}) }
 }

@@ -3,7 +3,7 @@
  * (IndexedDB, identity), start the libp2p node with that identity, and wire
  * the mesh between them.
  */
-import { defaultRuleBundle, fromHex, toHex, type CircuitStream, type HopObservation } from '../core/index.js'
+import { worldRules, fromHex, toHex, type CircuitStream, type HopObservation } from '../core/index.js'
 import type { CircuitLinks } from '../relay-server/circuit-links.js'
 import type { LogStatus } from '../workers/log-worker.js'
 import { startPageCircuits } from './circuit-node.js'
@@ -44,7 +44,8 @@ export interface JoinedMesh {
 export async function joinMesh(): Promise<JoinedMesh> {
   const config = await loadNetConfig()
   const log = startLogWorker()
-  const opened = await log.open(config.world)
+  const opened = await log.open(config.world, config.epochMs)
+  const rules = worldRules(config.epochMs)
   const node = await createBrowserNode(opened.seed, fromHex(opened.world), config, allowsPrivateAddresses(location.hostname))
   const mesh = new PeerMesh(node, log, fromHex(opened.world), config.relays, { antiEntropyMs: 5_000 })
   await mesh.start()
@@ -52,7 +53,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
   let provider: PageProvider | undefined
   const circuits = await startPageCircuits(node, {
     seed: opened.seed,
-    rules: defaultRuleBundle,
+    rules,
     relays: config.relays,
     // Streams addressed to this page: answered once it provides, refused before.
     exit: (stream: CircuitStream, service: string) => (provider ? provider.serve(stream, service) : stream.abort('not-a-provider')),
@@ -68,7 +69,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
       await c.close({ signal: AbortSignal.timeout(1_000) }).catch((e: unknown) => c.abort(e instanceof Error ? e : new Error(String(e))))
     }
   }
-  const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, defaultRuleBundle)
+  const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, rules)
   return {
     identityKey: () => toHex(node.peerId.publicKey!.raw),
     circuits,
@@ -76,7 +77,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
     async provide(options) {
       provider?.stop()
       provider = undefined
-      provider = await PageProvider.start(node, log, defaultRuleBundle, options)
+      provider = await PageProvider.start(node, log, rules, options)
       return provider
     },
     hopObservations: () => [...observations],

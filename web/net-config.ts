@@ -5,6 +5,8 @@
 export interface NetConfig {
   relays: string[]
   world: string
+  /** The world's epoch length in ms; 0 for the default rule bundle's. */
+  epochMs: number
   iceServers: RTCIceServer[]
   /**
    * The one relay to hold a reservation on (from the page URL's `?relay=<peer id>`),
@@ -26,7 +28,8 @@ export async function loadNetConfig(url = '/config.json', search = location.sear
   const wanted = new URLSearchParams(search).get('relay')
   const reserveOn = wanted ? body.relays.find((r) => r.endsWith(`/p2p/${wanted}`)) : undefined
   if (wanted && !reserveOn) throw new NetConfigError(`?relay=${wanted} names no relay of this mesh`)
-  return { relays: body.relays, world: body.world, iceServers: Array.isArray(body.iceServers) ? body.iceServers : [], reserveOn }
+  const epochMs = typeof body.epochMs === 'number' && Number.isInteger(body.epochMs) && body.epochMs >= 0 ? body.epochMs : 0
+  return { relays: body.relays, world: body.world, epochMs, iceServers: Array.isArray(body.iceServers) ? body.iceServers : [], reserveOn }
 }
 
 /**

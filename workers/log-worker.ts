@@ -22,6 +22,7 @@ import {
   type GossipVerdict,
   type Signer,
   type World,
+  worldRules,
 } from '../core/index.js'
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
@@ -71,8 +72,8 @@ function current(): Opened {
 
 const api = {
   /** Open the world's log and the peer identity; returns what the page needs to start libp2p. */
-  async open(worldPhrase: string): Promise<{ world: string; seed: Uint8Array }> {
-    const world = await createWorld(worldPhrase)
+  async open(worldPhrase: string, epochMs = 0): Promise<{ world: string; seed: Uint8Array }> {
+    const world = await createWorld(worldPhrase, worldRules(epochMs))
     const { seed } = await loadOrCreateTransportSeed()
     const store = await IndexedDbEventStore.open(`terrain-log-${toHex(world.id)}`)
     // Sync batches are verified on other threads while this one writes the previous batch.

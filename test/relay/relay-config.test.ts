@@ -27,6 +27,7 @@ describe('relay config', () => {
       wsPort: 9090,
       bootstrap: [],
       worldPhrase: defaultWorldPhrase,
+      epochMs: 0,
       staticDir: 'dist',
       antiEntropyMs: 5000,
       announce: [],
@@ -50,6 +51,13 @@ describe('relay config', () => {
     expect(() => parse(['--forward-url', 'ftp://x', '--forward-model', 'm'])).toThrow(expect.objectContaining({ field: 'forwardUrl' }))
     expect(() => parse(['--forward-url', 'http://127.0.0.1:8000'])).toThrow(expect.objectContaining({ field: 'forwardModel' }))
     expect(() => parse(['--provide', 'terrain-tiny', '--replicate', 'false'])).toThrow(expect.objectContaining({ field: 'replicate' }))
+  })
+
+  it('takes a world epoch length of at least a second, 0 meaning the default rules', () => {
+    expect(parse(['--epoch-ms', '15000']).epochMs).toBe(15_000)
+    expect(parse([]).epochMs).toBe(0)
+    expect(() => parse(['--epoch-ms', '999'])).toThrow(expect.objectContaining({ field: 'epochMs' }))
+    expect(() => parse(['--epoch-ms', '-5'])).toThrow(expect.objectContaining({ field: 'epochMs' }))
   })
 
   it('takes flags over environment variables over defaults', () => {
