@@ -1,0 +1,229 @@
+/**
+ * A router's control-plane state, fed by the events of its log: it knows the
+ * providers (descriptors), computes their TargetRefs each epoch with the
+ * world's control-plane key, holds each epoch's receipts and attestations
+ * until the epoch is over, passes them through the evidence gate, raises
+ * disputes, and closes the epoch in its belief field. Beliefs are keyed by
+ * Handles (`H("handle" || router secret || provider key)`), which stay the
+ * same while TargetRefs rotate and never leave this router.
+ *
+ * Without the control-plane key a router cannot tell which provider evidence
+ * is about; it then holds no beliefs and routes uniformly.
+ */
+import { toHex } from '../bytes.js'
+import { epochAt } from '../epoch.js'
+import { deriveControlPlaneKey, deriveHandle, deriveTargetRef } from '../ids.js'
+import { DisputeWatcher, type DisputePair } from '../probe/disputes.js'
+import { EvidenceGate, type EvidenceGateSettings } from '../probe/evidence.js'
+import { ProbeError } from '../probe/errors.js'
+import { ProviderDirectory, type ProviderSummary } from '../provider-directory.js'
+import type { BehaviorAttestation, Bytes32, Event, ProbeReceipt } from '../types.js'
+import type { World } from '../world.js'
+import { BeliefField, type ProberTrust, type ProviderBelief } from './field.js'
+import { chooseProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'
+import type { BeliefSettings } from './settings.js'
+
+export interface BeliefRouterOptions {
+  /** The world's control-plane master key; undefined for a router outside the control plane. */
+  controlPlaneKey: Bytes32 | undefined
+  /** This router's own secret for Handles (never sent). */
+  handleSecret: Uint8Array
+  belief?: Partial<BeliefSettings>
+  gate?: Partial<EvidenceGateSettings>
+  /** Share of an epoch to wait after it ends before closing it, for late evidence to arrive, in [0, 1). */
+  closeGrace?: number
+}
+
+/** A dispute seen in the log or raised here. */
+export interface DisputeView {
+  epoch: string
+  eventA: string
+  eventB: string
+  reason: string
+  /** Hex key of who raised it ('this router' for ones raised here and not yet published). */
+  by: string
+}
+
+export interface RoutedProvider {
+  provider: ProviderSummary
+  handle: string
+  reason: RouteReason | 'uniform'
+}
+
+interface HeldEvidence {
+  receipts: ProbeReceipt[]
+  attestations: { eventId: Bytes32; attestation: BehaviorAttestation }[]
+}
+
+export class BeliefRouter {
+  readonly field: BeliefField
+  readonly directory: ProviderDirectory
+  readonly rejections = new Map<string, number>()
+  readonly disputes: DisputeView[] = []
+  private readonly gate: EvidenceGate
+  private readonly watcher: DisputeWatcher
+  private readonly held = new Map<bigint, HeldEvidence>()
+  /** TargetRef hex → handle, for every epoch whose targets were computed. */
+  private readonly handleOfTarget = new Map<string, string>()
+  private readonly handleOfProvider = new Map<string, string>()
+  private readonly targetsComputed = new Set<bigint>()
+  private closedThrough: bigint | undefined
+  private readonly closeGrace: number
+
+  constructor(
+    readonly world: World,
+    private readonly options: BeliefRouterOptions,
+  ) {
+    this.field = new BeliefField(world.rules, options.belief)
+    this.directory = new ProviderDirectory(world.id)
+    this.gate = new EvidenceGate(world.id, options.gate)
+    this.watcher = new DisputeWatcher(world.rules, this.field.settings.latencyRefMs)
+    this.closeGrace = options.closeGrace ?? 0.25
+  }
+
+  get inControlPlane(): boolean {
+    return this.options.controlPlaneKey !== undefined
+  }
+
+  /**
+   * Takes one validated event from the log. Evidence outside the epoch window
+   * is refused at once (unless `replay`: the log's own history at start);
+   * the rest waits for its epoch to close.
+   */
+  ingest(event: Event, nowMs: number, replay = false): void {
+    const body = event.body
+    if (body.type === 'descriptorPublish') {
+      this.directory.add(event)
+      return
+    }
+    if (body.type === 'dispute') {
+      const d = body.dispute
+      this.disputes.push({ epoch: d.epochId.toString(), eventA: toHex(d.eventA), eventB: toHex(d.eventB), reason: d.reason, by: toHex(d.disputerTransportPubkey) })
+      return
+    }
+    if (body.type !== 'receipt' && body.type !== 'attestation') return
+    const epoch = event.epochId
+    const now = epochAt(this.world.rules, nowMs)
+    if (this.closedThrough !== undefined && epoch <= this.closedThrough) return this.reject('late')
+    if (!replay && (epoch > now || epoch < now - BigInt(this.gate.settings.acceptedPastEpochs))) return this.reject('out-of-epoch')
+    const held = this.held.get(epoch) ?? { receipts: [], attestations: [] }
+    this.held.set(epoch, held)
+    if (body.type === 'receipt') held.receipts.push(body.receipt)
+    else held.attestations.push({ eventId: event.eventId, attestation: body.attestation })
+  }
+
+  /** Closes every epoch whose grace period has passed; returns the disputes raised, for the caller to sign and publish. */
+  async tick(nowMs: number): Promise<DisputePair[]> {
+    const now = epochAt(this.world.rules, nowMs)
+    const closable = epochAt(this.world.rules, nowMs - this.closeGrace * Number(this.world.rules.epochLenMs)) - 1n
+    const raised: DisputePair[] = []
+    const first = this.closedThrough !== undefined ? this.closedThrough + 1n : [...this.held.keys()].reduce((a, b) => (b < a ? b : a), closable)
+    // In order, every epoch: ones nobody reported on still widen each belief's uncertainty.
+    for (let epoch = first; epoch <= closable; epoch++) {
+      if (this.held.has(epoch)) raised.push(...(await this.close(epoch, now)))
+      else this.field.closeEpoch(epoch)
+      this.closedThrough = epoch
+    }
+    await this.targetsFor(now, now)
+    return raised
+  }
+
+  /** The provider to ask: by belief when in the control plane, else uniformly. Throws `BeliefError('no-compatible-provider')`. */
+  async choose(providers: readonly ProviderSummary[], request: RouteRequest, random: Uniform): Promise<RoutedProvider> {
+    const routable = await Promise.all(providers.map(async (p) => ({ key: p.providerKey, target: await this.handle(p.providerKey), model: p.model, contextLimit: p.contextLimit })))
+    const byKey = new Map(providers.map((p) => [p.providerKey, p]))
+    if (!this.inControlPlane) {
+      const { provider } = chooseProvider(routable, request, () => ({ mu: 0, sigma: 0, quarantined: false }), { ...this.world.rules, explorationRate: 1 }, random)
+      return { provider: byKey.get(provider.key)!, handle: provider.target, reason: 'uniform' }
+    }
+    const { provider, reason } = chooseProvider(routable, request, (handle) => this.field.estimate(handle), this.world.rules, random)
+    return { provider: byKey.get(provider.key)!, handle: provider.target, reason }
+  }
+
+  /** Every known provider's belief (by its current descriptor), for showing. */
+  async beliefs(nowMs: number): Promise<{ provider: ProviderSummary; handle: string; belief: ProviderBelief }[]> {
+    const providers = this.directory.summaries(epochAt(this.world.rules, nowMs))
+    return Promise.all(providers.map(async (provider) => {
+      const handle = await this.handle(provider.providerKey)
+      return { provider, handle, belief: this.field.belief(handle) }
+    }))
+  }
+
+  probers(): ProberTrust[] {
+    return this.field.probers()
+  }
+
+  /** The TargetRef of a provider for `epoch`: what a prober of this router's control plane puts in its evidence. */
+  async targetRef(providerKey: string, epoch: bigint): Promise<Bytes32 | undefined> {
+    const key = this.options.controlPlaneKey
+    const record = this.directory.current(epoch).find((r) => r.providerKey === providerKey)
+    if (!key || !record) return undefined
+    return deriveTargetRef(await deriveControlPlaneKey(key, this.world.id, epoch), this.world.id, epoch, record.descriptor.descriptorId)
+  }
+
+  private async close(epoch: bigint, now: bigint): Promise<DisputePair[]> {
+    const held = this.held.get(epoch)!
+    this.held.delete(epoch)
+    await this.targetsFor(epoch, now)
+    const judgedAt = epoch + 1n
+    for (const receipt of held.receipts) {
+      try {
+        await this.gate.admitReceipt(receipt, judgedAt)
+      } catch (e) {
+        this.rejectError(e)
+      }
+    }
+    const raised: DisputePair[] = []
+    for (const { eventId, attestation } of held.attestations) {
+      try {
+        const { ticketed } = await this.gate.admitAttestation(attestation, judgedAt)
+        const handle = this.handleOfTarget.get(toHex(attestation.targetRef))!
+        this.field.addReport({ prober: toHex(attestation.proberTransportPubkey), target: handle, epoch, metrics: attestation.metrics }, { ticketed })
+        raised.push(...this.watcher.add({ eventId, attestation }))
+      } catch (e) {
+        this.rejectError(e)
+      }
+    }
+    this.field.closeEpoch(epoch)
+    for (const pair of raised) {
+      this.disputes.push({ epoch: epoch.toString(), eventA: toHex(pair.a.eventId), eventB: toHex(pair.b.eventId), reason: pair.reason, by: 'this router' })
+    }
+    this.gate.forgetBefore(epoch)
+    this.watcher.forgetBefore(epoch)
+    return raised
+  }
+
+  private async targetsFor(epoch: bigint, now: bigint): Promise<void> {
+    const key = this.options.controlPlaneKey
+    if (!key || this.targetsComputed.has(epoch)) return
+    const cpk = await deriveControlPlaneKey(key, this.world.id, epoch)
+    const refs: string[] = []
+    for (const record of this.directory.current(epoch)) {
+      const ref = toHex(await deriveTargetRef(cpk, this.world.id, epoch, record.descriptor.descriptorId))
+      this.handleOfTarget.set(ref, await this.handle(record.providerKey))
+      refs.push(ref)
+    }
+    this.gate.setTargets(epoch, refs)
+    // Descriptors still arrive during an epoch: recompute until it is over.
+    if (epoch < now) this.targetsComputed.add(epoch)
+  }
+
+  private async handle(providerKey: string): Promise<string> {
+    let handle = this.handleOfProvider.get(providerKey)
+    if (!handle) {
+      handle = toHex(await deriveHandle(this.options.handleSecret, new TextEncoder().encode(providerKey)))
+      this.handleOfProvider.set(providerKey, handle)
+    }
+    return handle
+  }
+
+  private rejectError(e: unknown): void {
+    if (e instanceof ProbeError) return this.reject(e.code)
+    if (e instanceof Error && 'code' in e && e.code === 'bad-metrics') return this.reject('bad-metrics')
+    throw e
+  }
+
+  private reject(reason: string): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1)
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The gate evidence passes before it counts in a router's belief field.
+ *
+ * The log has already checked signatures and ids (a forged receipt or
+ * attestation never gets this far) and drops byte-identical copies. What only
+ * a control-plane member can check is left for here: the world, the epoch
+ * window, whether the TargetRef names a provider of that epoch (which needs
+ * the control-plane key), replays under a new id, and probe tickets. Every
+ * refusal is a typed `ProbeError`; the gate's state is never changed by one.
+ */
+import { equalBytes, toHex } from '../bytes.js'
+import type { BehaviorAttestation, Bytes32, ProbeReceipt } from '../types.js'
+import { evidenceCommitment } from './commitments.js'
+import { ProbeError } from './errors.js'
+import { verifyTicket } from './ticket.js'
+import { defaultTicketSettings, type TicketSettings } from './ticket-settings.js'
+
+export interface EvidenceGateSettings {
+  /**
+   * Epochs before the current one whose evidence is still taken, ≥ 0: an
+   * attestation is made at its epoch's end and needs time to spread. Anything
+   * older is out of epoch, and so is anything from an epoch not yet begun.
+   */
+  acceptedPastEpochs: number
+  /** The ticket parameters and difficulty this world accepts. */
+  tickets: TicketSettings
+}
+
+export const defaultEvidenceGateSettings: Readonly<EvidenceGateSettings> = Object.freeze({
+  acceptedPastEpochs: 1,
+  tickets: defaultTicketSettings,
+})
+
+export function validateEvidenceGateSettings(s: EvidenceGateSettings): EvidenceGateSettings {
+  if (!Number.isInteger(s.acceptedPastEpochs) || s.acceptedPastEpochs < 0 || s.acceptedPastEpochs > 64) {
+    throw new ProbeError('invalid-setting', `acceptedPastEpochs must be an integer in [0, 64], got ${s.acceptedPastEpochs}`)
+  }
+  return s
+}
+
+export function createEvidenceGateSettings(partial: Partial<EvidenceGateSettings> = {}): EvidenceGateSettings {
+  return validateEvidenceGateSettings({ ...defaultEvidenceGateSettings, ...partial })
+}
+
+/** What the gate learned from admitted evidence that the belief field needs. */
+export interface AdmittedAttestation {
+  /** The prober showed a valid ticket for this epoch in one of its receipts. */
+  ticketed: boolean
+}
+
+const key = (...parts: (Uint8Array | bigint)[]) => parts.map((p) => (typeof p === 'bigint' ? p.toString() : toHex(p))).join('/')
+
+export class EvidenceGate {
+  readonly settings: EvidenceGateSettings
+  private readonly targets = new Map<bigint, Set<string>>()
+  /** prober/target/challenge of every admitted receipt, and the receipt ids behind each prober/target/epoch. */
+  private readonly receiptChallenges = new Set<string>()
+  private readonly receiptsByReport = new Map<string, Bytes32[]>()
+  private readonly attested = new Set<string>()
+  /** prober/epoch whose ticket was verified. */
+  private readonly tickets = new Set<string>()
+
+  constructor(
+    readonly world: Bytes32,
+    settings: Partial<EvidenceGateSettings> = {},
+  ) {
+    this.settings = createEvidenceGateSettings(settings)
+  }
+
+  /** The TargetRefs (hex) of the providers known for `epoch`, computed with the control-plane key. */
+  setTargets(epoch: bigint, targetRefs: Iterable<string>): void {
+    this.targets.set(epoch, new Set(targetRefs))
+  }
+
+  /** Drops everything about epochs before `epoch`: evidence for them is out of epoch from now on anyway. */
+  forgetBefore(epoch: bigint): void {
+    for (const e of this.targets.keys()) if (e < epoch) this.targets.delete(e)
+    const stale = (k: string) => {
+      const parts = k.split('/')
+      return BigInt(parts[parts.length - 1]!) < epoch
+    }
+    for (const set of [this.attested, this.tickets]) for (const k of [...set]) if (stale(k)) set.delete(k)
+    for (const k of [...this.receiptsByReport.keys()]) if (stale(k)) this.receiptsByReport.delete(k)
+  }
+
+  async admitReceipt(receipt: ProbeReceipt, currentEpoch: bigint): Promise<void> {
+    this.checkPlace(receipt.world, receipt.epochId, receipt.targetRef, currentEpoch)
+    const challenge = key(receipt.proberTransportPubkey, receipt.targetRef, receipt.challengeId)
+    if (this.receiptChallenges.has(challenge)) {
+      throw new ProbeError('replayed', `prober ${toHex(receipt.proberTransportPubkey).slice(0, 12)}… already has a receipt for challenge ${toHex(receipt.challengeId).slice(0, 12)}… on this target`)
+    }
+    if (receipt.ticket) {
+      await verifyTicket(receipt.ticket, { world: receipt.world, epoch: receipt.epochId, proberPubkey: receipt.proberTransportPubkey }, this.settings.tickets)
+      this.tickets.add(key(receipt.proberTransportPubkey, receipt.epochId))
+    }
+    this.receiptChallenges.add(challenge)
+    const report = key(receipt.proberTransportPubkey, receipt.targetRef, receipt.epochId)
+    this.receiptsByReport.set(report, [...(this.receiptsByReport.get(report) ?? []), receipt.receiptId])
+  }
+
+  /** Admits one prober's attestation on a target for an epoch; the first one stands. Receipts should be admitted first. */
+  async admitAttestation(a: BehaviorAttestation, currentEpoch: bigint): Promise<AdmittedAttestation> {
+    this.checkPlace(a.world, a.epochId, a.targetRef, currentEpoch)
+    const report = key(a.proberTransportPubkey, a.targetRef, a.epochId)
+    if (this.attested.has(report)) {
+      throw new ProbeError('replayed', `prober ${toHex(a.proberTransportPubkey).slice(0, 12)}… already attested this target for epoch ${a.epochId}`)
+    }
+    const receipts = this.receiptsByReport.get(report) ?? []
+    if (receipts.length === 0 || !equalBytes(await evidenceCommitment(receipts), a.evidenceCommitment)) {
+      throw new ProbeError('evidence-mismatch', `the attestation's evidence commitment does not match the ${receipts.length} receipts its prober signed for this target and epoch`)
+    }
+    this.attested.add(report)
+    return { ticketed: this.tickets.has(key(a.proberTransportPubkey, a.epochId)) }
+  }
+
+  private checkPlace(world: Bytes32, epoch: bigint, targetRef: Bytes32, currentEpoch: bigint): void {
+    if (!equalBytes(world, this.world)) throw new ProbeError('wrong-world', 'evidence for another world')
+    if (epoch > currentEpoch || epoch < currentEpoch - BigInt(this.settings.acceptedPastEpochs)) {
+      throw new ProbeError('out-of-epoch', `evidence for epoch ${epoch} while epoch ${currentEpoch} is current (accepted back to ${currentEpoch - BigInt(this.settings.acceptedPastEpochs)})`)
+    }
+    if (!this.targets.get(epoch)?.has(toHex(targetRef))) {
+      throw new ProbeError('unknown-target', `TargetRef ${toHex(targetRef).slice(0, 12)}… names no provider known for epoch ${epoch}`)
+    }
+  }
+}

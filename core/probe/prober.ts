@@ -1,0 +1,171 @@
+/**
+ * One prober's epoch: the suite sent to every target (in an order the
+ * provider cannot predict, paced across the epoch so probes mix into user
+ * traffic), each answer scored and committed to in a signed receipt, and per
+ * target a signed attestation of the metrics with a commitment to those
+ * receipts. Targets that answer alike get a link hint. How a prompt reaches a
+ * provider (an ordinary circuit) is the caller's `ask`; nothing here names a
+ * provider to the provider.
+ */
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
+import { toHex } from '../bytes.js'
+import { createEvent } from '../events.js'
+import { signAttestation, signReceipt, type Signer } from '../signing.js'
+import type { Bytes32, Event, MetricsVector, ProbeReceipt, ProbeTicket, RuleBundle } from '../types.js'
+import { createChallengeSuite, type Challenge } from './challenges.js'
+import { evidenceCommitment, suiteCommitment } from './commitments.js'
+import { ProbeError } from './errors.js'
+import { shuffled } from './metamorphic.js'
+import type { AbortSignalLike } from './ticket.js'
+import { linkHintEvent, linkHintsAmong } from './link-hints.js'
+import { metricsFromOutcomes, outcomeCommitment, scoreAnswer, type ProbeOutcome } from './metrics.js'
+
+export interface ProberSettings {
+  /** Share of the epoch the probes are spread over (the rest leaves time for attestations to spread before the epoch closes), in (0, 1]. */
+  spreadShare: number
+  /** Base challenges per task in each epoch's suite, ≥ 1. */
+  basesPerTask: number
+}
+
+export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: 3 })
+
+export function validateProberSettings(s: ProberSettings): ProberSettings {
+  if (!(s.spreadShare > 0 && s.spreadShare <= 1)) throw new ProbeError('invalid-setting', `spreadShare must be in (0, 1], got ${s.spreadShare}`)
+  if (!Number.isInteger(s.basesPerTask) || s.basesPerTask < 1 || s.basesPerTask > 100) throw new ProbeError('invalid-setting', `basesPerTask must be an integer in [1, 100], got ${s.basesPerTask}`)
+  return s
+}
+
+export function createProberSettings(partial: Partial<ProberSettings> = {}): ProberSettings {
+  return validateProberSettings({ ...defaultProberSettings, ...partial })
+}
+
+export interface ProbeTarget {
+  /** The router-side name of the provider (its descriptor's key): used to reach it, never put in evidence. */
+  providerKey: string
+  targetRef: Bytes32
+  fah: Bytes32 | undefined
+}
+
+/** Sends one prompt to the target and returns its answer; undefined when it gave none (an error, a refusal). */
+export type AskTarget = (target: ProbeTarget, prompt: string) => Promise<string | undefined>
+
+export interface ProbeProgress {
+  done: number
+  total: number
+  /** The last probe's target and whether it was answered right. */
+  last: { providerKey: string; correct: boolean } | undefined
+}
+
+export interface ProbeEpochOptions {
+  world: Bytes32
+  rules: RuleBundle
+  epoch: bigint
+  /** The prober's secret: suites and their salts derive from it. */
+  secretSeed: Uint8Array
+  targets: readonly ProbeTarget[]
+  ask: AskTarget
+  signer: Signer
+  ticket?: ProbeTicket
+  /** Each target's success rate last epoch (by provider key), for the drift metric. */
+  previousSuccess?: ReadonlyMap<string, number>
+  /** Waits `ms` (a timer in a real prober; the simulator's clock in tests). */
+  sleep: (ms: number) => Promise<void>
+  /** A monotonic clock in ms, for latencies. */
+  now: () => number
+  settings?: Partial<ProberSettings>
+  onProgress?: (progress: ProbeProgress) => void
+  signal?: AbortSignalLike
+}
+
+export interface TargetResult {
+  target: ProbeTarget
+  metrics: MetricsVector
+  outcomes: ProbeOutcome[]
+  receipts: ProbeReceipt[]
+  /** The receipts as events, in the same order. */
+  receiptEvents: Event[]
+  attestation: Event
+}
+
+export interface ProbeEpochResult {
+  results: TargetResult[]
+  linkHints: Event[]
+  /** Every signed event, receipts before the attestations that commit to them. */
+  events: Event[]
+}
+
+export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochResult> {
+  const settings = createProberSettings(o.settings)
+  const suite = await createChallengeSuite({ secretSeed: o.secretSeed, world: o.world, epoch: o.epoch, basesPerTask: settings.basesPerTask })
+  const probes = o.targets.flatMap((target) => suite.map((challenge) => ({ target, challenge })))
+  // A secret order: a provider must not tell a suite from user traffic by its sequence.
+  const order = shuffled(probes, xoroshiro128plus(new DataView(o.secretSeed.buffer, o.secretSeed.byteOffset).getUint32(0) ^ Number(o.epoch % 0xffffffffn)))
+  const gapMs = (Number(o.rules.epochLenMs) * settings.spreadShare) / Math.max(1, order.length)
+  const outcomes = new Map<string, ProbeOutcome[]>(o.targets.map((t) => [t.providerKey, []]))
+  for (const [i, { target, challenge }] of order.entries()) {
+    if (o.signal?.aborted) throw o.signal.reason
+    const started = o.now()
+    let answer: string | undefined
+    try {
+      answer = await o.ask(target, challenge.prompt)
+    } catch {
+      answer = undefined // no answer is an outcome too: it counts as a refusal
+    }
+    const outcome = scoreAnswer(challenge, answer, Math.max(0, o.now() - started))
+    outcomes.get(target.providerKey)!.push(outcome)
+    o.onProgress?.({ done: i + 1, total: order.length, last: { providerKey: target.providerKey, correct: outcome.correct } })
+    if (i < order.length - 1) await o.sleep(Math.max(0, gapMs - (o.now() - started)))
+  }
+  const suiteId = await suiteCommitment(suite.map((c) => c.id))
+  const results: TargetResult[] = []
+  for (const target of o.targets) {
+    results.push(await attest(o, target, suite, suiteId, outcomes.get(target.providerKey)!))
+  }
+  const hints = await linkHintsAmong(
+    results.map((r) => ({
+      targetRef: r.target.targetRef,
+      answers: new Map(r.outcomes.map((x) => [toHex(x.challengeId), x.refused ? undefined : x.answer])),
+      outcomeCommitments: r.receipts.map((receipt) => receipt.outcomeCommitment),
+    })),
+  )
+  const linkHints = await Promise.all(hints.map((h) => linkHintEvent(h, o.world, o.epoch, o.signer)))
+  return { results, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
+}
+
+async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly Challenge[], suiteId: Bytes32, outcomes: ProbeOutcome[]): Promise<TargetResult> {
+  const byId = new Map(suite.map((c) => [toHex(c.id), c]))
+  const receipts: ProbeReceipt[] = []
+  const receiptEvents: Event[] = []
+  for (const outcome of outcomes) {
+    const challenge = byId.get(toHex(outcome.challengeId))!
+    const receipt = await signReceipt(
+      {
+        world: o.world,
+        epochId: o.epoch,
+        challengeId: challenge.id,
+        targetRef: target.targetRef,
+        targetFah: target.fah,
+        outcomeCommitment: await outcomeCommitment(outcome),
+        ticket: o.ticket,
+      },
+      o.signer,
+    )
+    receipts.push(receipt)
+    receiptEvents.push(await createEvent({ type: 'receipt', receipt }))
+  }
+  const metrics = metricsFromOutcomes(suite, outcomes, o.previousSuccess?.get(target.providerKey))
+  const attestation = await signAttestation(
+    {
+      world: o.world,
+      epochId: o.epoch,
+      challengeId: suiteId,
+      targetRef: target.targetRef,
+      targetFah: target.fah,
+      metrics,
+      evidenceCommitment: await evidenceCommitment(receipts.map((r) => r.receiptId)),
+      freshnessAnchor: undefined,
+    },
+    o.signer,
+  )
+  return { target, metrics, outcomes, receipts, receiptEvents, attestation: await createEvent({ type: 'attestation', attestation }) }
+}
