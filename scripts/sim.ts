@@ -3,10 +3,12 @@
  * replicas (gossip, delta sync, validation with real signatures) over
  * simulated links; time is virtual, so latencies are network latencies,
  * independent of the machine. Then the real belief field and routing
- * against liars, cartels and a degrading provider.
+ * against liars, cartels and a degrading provider, and what sybil
+ * identities buy with and without probe tickets.
  */
 import {
   BUILT_IN_ACCURACY,
+  defaultBeliefSettings,
   defaultRuleBundle,
   epochsToGoodRouting,
   faultScenario,
@@ -18,11 +20,13 @@ import {
   syntheticProviders,
   trueQuality,
   type BeliefSimOptions,
+  type BeliefSimResult,
   type LiarKind,
   type MeshSimOptions,
   type MeshSimResult,
   type SimProviderModel,
 } from '../core/index.js'
+import { defaultTicketSettings, expectedEvaluations } from '../core/probe/ticket-settings.js'
 
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN
@@ -117,3 +121,35 @@ for (const size of [3, 6]) {
 }
 console.log('\nBelief field and routing: real BeliefField + Thompson routing, seeded; good = quality within 10% of the best\n')
 printTable(beliefRows)
+
+// Sybils: k fresh identities promoting the worst provider beside the honest probers, all without tickets or all with them.
+// A ticket costs its identity expectedEvaluations scrypt evaluations each epoch; an identity's key pair costs no scrypt at all
+// (one Ed25519 key generation, negligible beside one evaluation), so unticketed sybils are counted as spending nothing.
+const worst = 0 // syntheticProviders ascend in quality
+const meanMu = (r: BeliefSimResult) => r.mu.reduce((a, m) => a + m[worst]!, 0) / r.mu.length
+const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`
+const honestRun = runBeliefSim(base)
+const perTicket = expectedEvaluations(defaultTicketSettings)
+const sybils = [5, 20, 200].flatMap((k) =>
+  [false, true].map((ticketed) => {
+    const r = runBeliefSim({ ...base, liars: k, liarKind: 'promote-worst', liarsTicketed: ticketed })
+    const share = meanShare(r, worst, 1)
+    return { k, ticketed, share, gained: share - meanShare(honestRun, worst, 1), muShift: meanMu(r) - meanMu(honestRun), evaluations: ticketed ? k * perTicket : 0 }
+  }),
+)
+const sybilRows: string[][] = [[`sybils beside ${base.honestProbers} honest ticketed probers`, 'tickets', 'scrypt evaluations an epoch', 'worst provider’s share, epochs 1–12', 'share gained', 'its belief (mu) shift', 'share gained per 1,000 evaluations an epoch']]
+for (const x of sybils) {
+  const perThousand = x.evaluations > 0 ? `${signed((x.gained * 100) / (x.evaluations / 1000), 3)} pp` : x.gained >= 0.01 ? 'unbounded: gained for free' : 'none gained, none spent'
+  sybilRows.push([String(x.k), x.ticketed ? 'yes' : 'no', x.evaluations.toLocaleString('en'), pct(x.share), `${signed(x.gained * 100, 2)} pp`, signed(x.muShift, 3), perThousand])
+}
+const sybil = (k: number, ticketed: boolean) => sybils.find((x) => x.k === k && x.ticketed === ticketed)!
+console.log(`\nSybils: fresh identities reporting the worst provider as perfect (and the rest truthfully). Without a ticket an identity starts at trust ${defaultBeliefSettings.untrustedTrust}, with one at ${defaultBeliefSettings.ticketedTrust};`)
+console.log(
+  `a ticket takes ${perTicket} scrypt evaluations on average (N=${defaultTicketSettings.costN}, r=${defaultTicketSettings.blockSizeR}, p=${defaultTicketSettings.parallelismP}, ${defaultTicketSettings.difficultyBits} bits), again each epoch;`,
+)
+console.log(`an identity's key pair is counted as free (one Ed25519 key generation, negligible beside one evaluation). Honest run: the worst provider gets ${pct(meanShare(honestRun, worst, 1))}.\n`)
+printTable(sybilRows)
+console.log(
+  `\nAt equal numbers (20 sybils, as many as the honest probers): with tickets ${signed(sybil(20, true).gained * 100, 2)} pp for ${sybil(20, true).evaluations.toLocaleString('en')} evaluations an epoch, without ${signed(sybil(20, false).gained * 100, 2)} pp.`,
+)
+console.log(`Ten times as many identities without tickets (200): ${signed(sybil(200, false).gained * 100, 2)} pp, for no compute.`)

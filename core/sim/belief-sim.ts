@@ -33,6 +33,12 @@ export interface BeliefSimOptions {
   honestProbers: number
   liars: number
   liarKind: LiarKind
+  /**
+   * Whether the liars show a valid probe ticket (default true). False makes
+   * them sybils: fresh identities that cost nothing, so each starts at the
+   * belief field's `untrustedTrust` rather than its `ticketedTrust`.
+   */
+  liarsTicketed?: boolean
   /** Providers each prober probes per epoch (liars always include the one they promote). */
   targetsPerProber: number
   /** Challenges per task family in one probe. */
@@ -48,6 +54,8 @@ export interface BeliefSimResult {
   quality: number[]
   /** Per epoch (index 0 = after epoch 1 closed), the share of requests each provider got. */
   shares: number[][]
+  /** Per epoch (index 0 = after epoch 1 closed), the router's belief mean (mu) of each provider. */
+  mu: number[][]
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
@@ -99,6 +107,7 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
   }
 
   const shares: number[][] = []
+  const mu: number[][] = []
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const e = BigInt(epoch)
     const accuracy = (i: number) => {
@@ -112,10 +121,11 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
       const targets = o.liarKind === 'promote-worst' ? sample(o.targetsPerProber, worst) : sample(o.targetsPerProber)
       for (const i of targets) {
         const metrics = o.liarKind === 'random' ? randomMetrics() : i === worst ? perfect : honestMetrics(accuracy(i))
-        field.addReport({ prober: `liar${l}`, target: `t${i}`, epoch: e, metrics }, { ticketed: true })
+        field.addReport({ prober: `liar${l}`, target: `t${i}`, epoch: e, metrics }, { ticketed: o.liarsTicketed ?? true })
       }
     }
     field.closeEpoch(e)
+    mu.push(routable.map((p) => field.estimate(p.target).mu))
     const counts = o.providers.map(() => 0)
     for (let r = 0; r < o.requestsPerEpoch; r++) {
       const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => field.estimate(t), rules, random)
@@ -123,7 +133,7 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
     }
     shares.push(counts.map((c) => c / o.requestsPerEpoch))
   }
-  return { quality, shares }
+  return { quality, shares, mu }
 }
 
 /** Providers whose quality is within 10% of the best one's. */
