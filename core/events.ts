@@ -243,19 +243,31 @@ export function validateEventsBytes(events: readonly Uint8Array[], options: Even
 }
 
 const DESCRIPTOR_TYPE_INDEX = EVENT_TYPES.indexOf('descriptorPublish')
+const CONTROL_PLANE_TYPE_INDEXES = (['descriptorPublish', 'receipt', 'attestation', 'dispute'] as const).map((t) => EVENT_TYPES.indexOf(t))
 
 /**
- * Whether encoded event bytes announce a descriptor, read from the header
- * alone (event_id, world, epoch_id, then event_type), so a log can be
- * scanned for descriptors without decoding every event.
+ * The event type index of encoded event bytes, read from the header alone
+ * (event_id, world, epoch_id, then event_type), so a log can be scanned for
+ * one kind of event without decoding every event; undefined when unreadable.
  */
-export function isDescriptorEvent(bytes: Uint8Array): boolean {
+export function eventTypeIndex(bytes: Uint8Array): number | undefined {
   try {
     const reader = new Reader(bytes)
     reader.take(64)
     reader.varint(64)
-    return reader.varint(32) === BigInt(DESCRIPTOR_TYPE_INDEX)
+    return Number(reader.varint(32))
   } catch {
-    return false
+    return undefined
   }
+}
+
+/** Whether encoded event bytes announce a descriptor. */
+export function isDescriptorEvent(bytes: Uint8Array): boolean {
+  return eventTypeIndex(bytes) === DESCRIPTOR_TYPE_INDEX
+}
+
+/** Whether an encoded event is one a router's belief field reads: a descriptor, receipt, attestation or dispute. */
+export function isControlPlaneEvent(bytes: Uint8Array): boolean {
+  const type = eventTypeIndex(bytes)
+  return type !== undefined && CONTROL_PLANE_TYPE_INDEXES.includes(type)
 }

@@ -38,6 +38,8 @@ export interface PathHopView {
 export interface AskOptions {
   /** Only providers serving this base model; any when undefined. */
   model?: string
+  /** Only this provider (its key): a prober sending a challenge to the target it probes. */
+  provider?: string
   /**
    * Relay hops to use, entry first, instead of a random draw (a user pinning
    * hops they trust). The privacy rules still apply to them.
@@ -67,6 +69,12 @@ export interface Answer {
 
 const MAX_ATTEMPTS = 3
 
+/**
+ * Picks one of the candidates (all serve the request's model, none failed
+ * yet): a router's belief-based choice. The default draws uniformly.
+ */
+export type ProviderRoute = (candidates: ProviderSummary[], model: string | undefined) => Promise<ProviderSummary>
+
 export class PrivateChat {
   /** Open circuits by provider key, reused for later prompts to the same provider. */
   private readonly circuits = new Map<string, { circuit: ClientCircuit; path: PathHopView[] }>()
@@ -79,6 +87,7 @@ export class PrivateChat {
     private readonly relays: () => readonly string[],
     private readonly rules: RuleBundle,
     private readonly random: () => number = Math.random,
+    private readonly route: ProviderRoute = async (candidates) => candidates[Math.floor(random() * candidates.length)]!,
   ) {}
 
   /** Base models some current provider serves. */
@@ -90,7 +99,7 @@ export class PrivateChat {
     const failed = new Set<string>()
     let lastError: unknown
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const provider = await this.pickProvider(options.model, failed)
+      const provider = await this.pickProvider(options, failed)
       try {
         return { ...(await this.askOnce(provider, messages, options)), retries: attempt }
       } catch (e) {
@@ -111,13 +120,17 @@ export class PrivateChat {
     this.circuits.clear()
   }
 
-  private async pickProvider(model: string | undefined, failed: ReadonlySet<string>): Promise<ProviderSummary> {
+  private async pickProvider({ model, provider }: AskOptions, failed: ReadonlySet<string>): Promise<ProviderSummary> {
     const self = this.node.peerId.toString()
-    const all = (await this.providers()).filter((p) => (model === undefined || p.model === model) && providerHop(p).peerId !== self)
-    if (all.length === 0) throw new ChatError('no-providers', model ? `no provider in this world serves ${model} right now` : 'no provider in this world right now')
+    const all = (await this.providers()).filter(
+      (p) => (model === undefined || p.model === model) && (provider === undefined || p.providerKey === provider) && providerHop(p).peerId !== self,
+    )
+    if (all.length === 0) {
+      const wanted = provider ? `provider ${provider.slice(0, 12)}…` : model ? `a provider of ${model}` : 'a provider'
+      throw new ChatError('no-providers', `${wanted} is not in this world right now`)
+    }
     const fresh = all.filter((p) => !failed.has(p.providerKey))
-    const pool = fresh.length > 0 ? fresh : all
-    return pool[Math.floor(this.random() * pool.length)]!
+    return this.route(fresh.length > 0 ? fresh : all, model)
   }
 
   private async circuitTo(provider: ProviderSummary, options: AskOptions): Promise<{ circuit: ClientCircuit; path: PathHopView[]; builtMs: number }> {

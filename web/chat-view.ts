@@ -5,12 +5,7 @@
  */
 import { drawPath } from './path-diagram.js'
 import type { Answer, PathHopView, PrivateChat } from '../relay-server/private-chat.js'
-
-function byId<T extends Element>(id: string): T {
-  const element = document.getElementById(id)
-  if (!element) throw new Error(`the page lacks #${id}`)
-  return element as unknown as T
-}
+import { byId } from './dom.js'
 
 export function bindChat(chat: PrivateChat, self: string): void {
   const form = byId<HTMLFormElement>('chat-form')

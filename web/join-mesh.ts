@@ -8,7 +8,8 @@ import type { CircuitLinks } from '../relay-server/circuit-links.js'
 import type { LogStatus } from '../workers/log-worker.js'
 import { startPageCircuits } from './circuit-node.js'
 import { PageProvider, type ProvideOptions } from './page-provider.js'
-import { PrivateChat } from '../relay-server/private-chat.js'
+import { PrivateChat, type ProviderRoute } from '../relay-server/private-chat.js'
+import { startControlPlane, type ControlPlane } from './control-plane.js'
 import { createBrowserNode } from './browser-node.js'
 import { startLogWorker } from './log-worker-client.js'
 import { allowsPrivateAddresses, loadNetConfig } from './net-config.js'
@@ -31,8 +32,14 @@ export interface JoinedMesh {
   identityKey(): string
   circuits: CircuitLinks
   chat: PrivateChat
+  /** The world's epoch length in ms. */
+  epochMs: number
+  /** Beliefs, routing and probing: the router and prober workers. */
+  control: ControlPlane
   /** Load a built-in model in the provider worker and serve it to circuits; the descriptor is published. */
   provide(options: ProvideOptions): Promise<PageProvider>
+  /** The inference requests this page's provider received (JSON), for the privacy view and tests. */
+  servedRequests(): string[]
   /** What this page saw as a circuit hop (the most recent first-in), for the privacy view and tests. */
   hopObservations(): HopObservation[]
   /** Close every direct connection to `peerId` (circuits on them end). */
@@ -69,11 +76,19 @@ export async function joinMesh(): Promise<JoinedMesh> {
       await c.close({ signal: AbortSignal.timeout(1_000) }).catch((e: unknown) => c.abort(e instanceof Error ? e : new Error(String(e))))
     }
   }
-  const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, rules)
+  const control = await startControlPlane(log, { phrase: config.world, epochMs: config.epochMs, seed: opened.seed }, () => chat, () => log.providers())
+  // Prompts go where this page's router believes they are best answered (uniformly until it joins the control plane).
+  const route: ProviderRoute = async (candidates, model) => {
+    const { providerKey } = await control.router.choose(candidates, model, 0)
+    return candidates.find((p) => p.providerKey === providerKey)!
+  }
+  const chat = new PrivateChat(node, circuits, () => log.providers(), () => config.relays, rules, Math.random, route)
   return {
     identityKey: () => toHex(node.peerId.publicKey!.raw),
     circuits,
     chat,
+    control,
+    epochMs: Number(rules.epochLenMs),
     async provide(options) {
       provider?.stop()
       provider = undefined
@@ -81,6 +96,7 @@ export async function joinMesh(): Promise<JoinedMesh> {
       return provider
     },
     hopObservations: () => [...observations],
+    servedRequests: () => [...(provider?.received ?? [])],
     peerId: node.peerId.toString(),
     mesh,
     logStatus: () => log.status(),

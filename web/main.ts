@@ -6,7 +6,9 @@ import { startCoreWorker } from './core-worker-client.js'
 import { joinMesh, type JoinedMesh } from './join-mesh.js'
 import { bindChat } from './chat-view.js'
 import { meshView } from './mesh-view.js'
+import { bindProbe } from './probe-view.js'
 import { bindProvide } from './provide-view.js'
+import { bindTerrain } from './terrain-view.js'
 import { exposeTerrain } from './terrain-global.js'
 import { bindWorldForm } from './world-form.js'
 import { worldView } from './world-view.js'
@@ -32,6 +34,8 @@ joined.then(
   (mesh) => {
     bindChat(mesh.chat, mesh.peerId)
     bindProvide((options) => mesh.provide(options))
+    bindProbe(mesh.control, mesh.epochMs)
+    bindTerrain(mesh.control)
     const refresh = async () => panel.show({ peerId: mesh.peerId, connections: mesh.connections(), log: await mesh.logStatus(), directDials: mesh.mesh.directDials })
     void refresh()
     setInterval(() => void refresh(), 1_000)

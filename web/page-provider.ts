@@ -42,8 +42,13 @@ export function contactPoints(node: Libp2p): string[] {
     .filter((a) => a.includes('/p2p-circuit') && !a.includes('/webrtc'))
 }
 
+/** Requests kept for the privacy view: exactly what reached this provider, nothing else. */
+const RECEIVED_KEPT = 500
+
 export class PageProvider {
   readonly stats: ProviderStats = { requests: 0, tokens: 0, errors: 0, lastError: undefined }
+  /** The most recent requests as they arrived (JSON of the inference request), oldest first. */
+  readonly received: string[] = []
   private republish: ReturnType<typeof setTimeout> | undefined
   private nextRequest = 0
 
@@ -107,6 +112,8 @@ export class PageProvider {
 
   private async generate(request: Parameters<InferenceEngine['generate']>[0], onToken: (text: string) => void, cancelled: () => boolean) {
     const requestId = `r${this.nextRequest++}`
+    this.received.push(JSON.stringify(request))
+    if (this.received.length > RECEIVED_KEPT) this.received.shift()
     const watch = setInterval(() => {
       if (cancelled()) void this.worker.api.cancel(requestId)
     }, 250)

@@ -5,12 +5,7 @@
  */
 import type { ModelLoadProgress } from '../workers/model/runtime.js'
 import type { PageProvider, ProvideOptions } from './page-provider.js'
-
-function byId<T extends Element>(id: string): T {
-  const element = document.getElementById(id)
-  if (!element) throw new Error(`the page lacks #${id}`)
-  return element as unknown as T
-}
+import { byId } from './dom.js'
 
 function progressText(p: ModelLoadProgress): string {
   if (p.stage === 'downloading') return `downloading ${((p.loadedBytes ?? 0) / 2 ** 20).toFixed(1)} MiB${p.totalBytes ? ` of ${(p.totalBytes / 2 ** 20).toFixed(1)} MiB` : ''}`

@@ -23,10 +23,13 @@ import {
   type Signer,
   type World,
   worldRules,
+  decodeEvent,
+  isControlPlaneEvent,
 } from '../core/index.js'
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
 import { loadOrCreateTransportSeed } from './identity-store.js'
+import type { RouterWorkerApi } from './router-worker.js'
 import { ValidationPool } from './validation-pool.js'
 
 const RECENT = 50
@@ -63,6 +66,8 @@ export interface ServedModelSummary {
 
 let opened: Opened | undefined
 let outbound: OutboundFrame = () => {}
+/** The router worker, when the page connected one: it gets every control-plane event stored. */
+let router: Comlink.Remote<RouterWorkerApi> | undefined
 const recent: LogStatus['recent'] = []
 
 function current(): Opened {
@@ -83,12 +88,34 @@ const api = {
     await store.descriptorEvents((event) => providers.addEncoded(event))
     replica.onStored(({ eventId, event, from }) => {
       providers.addEncoded(event)
+      if (router && isControlPlaneEvent(event)) void router.ingest(event)
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)
     })
     opened = { world, store, log, replica, signer: await createSigner(seed), providers }
     return { world: toHex(world.id), seed }
+  },
+
+  /** Connect the router worker (over a port the page made): it gets the descriptors held now and every control-plane event from now on. */
+  async connectRouter(port: MessagePort): Promise<void> {
+    router = Comlink.wrap<RouterWorkerApi>(port)
+    const descriptors: Uint8Array[] = []
+    await current().store.descriptorEvents((event) => void descriptors.push(event))
+    for (const event of descriptors) await router.ingest(event)
+  },
+
+  /** Publish events this peer signed elsewhere (the prober's evidence, the router's disputes); returns how many were new. */
+  async publishEvents(encoded: Uint8Array[]): Promise<number> {
+    const { replica, store } = current()
+    let added = 0
+    for (const bytes of encoded) {
+      const event = decodeEvent(bytes)
+      if (await store.has(event.eventId)) continue
+      await replica.publish(event)
+      added++
+    }
+    return added
   },
 
   setOutbound(send: OutboundFrame): void {

@@ -66,19 +66,28 @@ export class BeliefRouter {
   /** TargetRef hex → handle, for every epoch whose targets were computed. */
   private readonly handleOfTarget = new Map<string, string>()
   private readonly handleOfProvider = new Map<string, string>()
+  private readonly providerOfTargetRef = new Map<string, string>()
+  /** Every descriptor seen, by provider key then descriptor epoch: TargetRefs of a past epoch name the descriptor current then. */
+  private readonly descriptors = new Map<string, Map<bigint, Bytes32>>()
   private readonly targetsComputed = new Set<bigint>()
   private closedThrough: bigint | undefined
   private readonly closeGrace: number
 
   constructor(
     readonly world: World,
-    private readonly options: BeliefRouterOptions,
+    private options: BeliefRouterOptions,
   ) {
     this.field = new BeliefField(world.rules, options.belief)
     this.directory = new ProviderDirectory(world.id)
     this.gate = new EvidenceGate(world.id, options.gate)
     this.watcher = new DisputeWatcher(world.rules, this.field.settings.latencyRefMs)
-    this.closeGrace = options.closeGrace ?? 0.25
+    this.closeGrace = options.closeGrace ?? 0.5
+  }
+
+  /** Joins (or changes) the control plane: TargetRefs are computed anew with this key from now on. */
+  setControlPlaneKey(key: Bytes32): void {
+    this.options = { ...this.options, controlPlaneKey: key }
+    this.targetsComputed.clear()
   }
 
   get inControlPlane(): boolean {
@@ -94,6 +103,11 @@ export class BeliefRouter {
     const body = event.body
     if (body.type === 'descriptorPublish') {
       this.directory.add(event)
+      const d = body.descriptorPublish.descriptor
+      const key = toHex(d.providerTransportPubkey)
+      const byEpoch = this.descriptors.get(key) ?? new Map<bigint, Bytes32>()
+      byEpoch.set(d.unsigned.descriptorEpoch, d.descriptorId)
+      this.descriptors.set(key, byEpoch)
       return
     }
     if (body.type === 'dispute') {
@@ -156,9 +170,21 @@ export class BeliefRouter {
   /** The TargetRef of a provider for `epoch`: what a prober of this router's control plane puts in its evidence. */
   async targetRef(providerKey: string, epoch: bigint): Promise<Bytes32 | undefined> {
     const key = this.options.controlPlaneKey
-    const record = this.directory.current(epoch).find((r) => r.providerKey === providerKey)
-    if (!key || !record) return undefined
-    return deriveTargetRef(await deriveControlPlaneKey(key, this.world.id, epoch), this.world.id, epoch, record.descriptor.descriptorId)
+    const descriptorId = this.descriptorsAt(providerKey, epoch)[0]
+    if (!key || !descriptorId) return undefined
+    return deriveTargetRef(await deriveControlPlaneKey(key, this.world.id, epoch), this.world.id, epoch, descriptorId)
+  }
+
+  /** The provider's descriptors that were current in `epoch` (its own, or the one before, until the new one spread), newest first. */
+  private descriptorsAt(providerKey: string, epoch: bigint): Bytes32[] {
+    const byEpoch = this.descriptors.get(providerKey)
+    if (!byEpoch) return []
+    return [epoch, epoch - 1n].flatMap((e) => (byEpoch.has(e) ? [byEpoch.get(e)!] : []))
+  }
+
+  /** The provider key a TargetRef (hex) stands for, once its epoch's targets were computed here. */
+  providerOfTarget(targetRef: string): string | undefined {
+    return this.providerOfTargetRef.get(targetRef)
   }
 
   private async close(epoch: bigint, now: bigint): Promise<DisputePair[]> {
@@ -198,10 +224,13 @@ export class BeliefRouter {
     if (!key || this.targetsComputed.has(epoch)) return
     const cpk = await deriveControlPlaneKey(key, this.world.id, epoch)
     const refs: string[] = []
-    for (const record of this.directory.current(epoch)) {
-      const ref = toHex(await deriveTargetRef(cpk, this.world.id, epoch, record.descriptor.descriptorId))
-      this.handleOfTarget.set(ref, await this.handle(record.providerKey))
-      refs.push(ref)
+    for (const providerKey of this.descriptors.keys()) {
+      for (const descriptorId of this.descriptorsAt(providerKey, epoch)) {
+        const ref = toHex(await deriveTargetRef(cpk, this.world.id, epoch, descriptorId))
+        this.handleOfTarget.set(ref, await this.handle(providerKey))
+        this.providerOfTargetRef.set(ref, providerKey)
+        refs.push(ref)
+      }
     }
     this.gate.setTargets(epoch, refs)
     // Descriptors still arrive during an epoch: recompute until it is over.

@@ -70,6 +70,8 @@ export interface ProbeEpochOptions {
   previousSuccess?: ReadonlyMap<string, number>
   /** Waits `ms` (a timer in a real prober; the simulator's clock in tests). */
   sleep: (ms: number) => Promise<void>
+  /** The probes must be spread within this many ms (the rest of the epoch when starting late in it); default the whole spread share of an epoch. */
+  withinMs?: number
   /** A monotonic clock in ms, for latencies. */
   now: () => number
   settings?: Partial<ProberSettings>
@@ -100,7 +102,8 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
   const probes = o.targets.flatMap((target) => suite.map((challenge) => ({ target, challenge })))
   // A secret order: a provider must not tell a suite from user traffic by its sequence.
   const order = shuffled(probes, xoroshiro128plus(new DataView(o.secretSeed.buffer, o.secretSeed.byteOffset).getUint32(0) ^ Number(o.epoch % 0xffffffffn)))
-  const gapMs = (Number(o.rules.epochLenMs) * settings.spreadShare) / Math.max(1, order.length)
+  const spreadMs = Math.min(Number(o.rules.epochLenMs), o.withinMs ?? Number.POSITIVE_INFINITY) * settings.spreadShare
+  const gapMs = spreadMs / Math.max(1, order.length)
   const outcomes = new Map<string, ProbeOutcome[]>(o.targets.map((t) => [t.providerKey, []]))
   for (const [i, { target, challenge }] of order.entries()) {
     if (o.signal?.aborted) throw o.signal.reason

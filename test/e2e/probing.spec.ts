@@ -1,0 +1,128 @@
+/**
+ * Continuous benchmarking end to end, with real processes and real pages:
+ * two relays of a world with short epochs, two provider pages serving
+ * built-in models of different quality, a prober page and a chat page, the
+ * last two in the control plane. After a few epochs of probes (sent through
+ * ordinary circuits), the chat page's router routes clearly more to the
+ * better model, and the providers received nothing but ordinary requests.
+ */
+import { randomBytes } from 'node:crypto'
+import { expect, test, type Browser, type Page } from '@playwright/test'
+import { cleanupRelays, freePort, startRelay, until, type RelayProcess } from '../relay/support/relay-process.js'
+
+const EPOCH_MS = 20_000
+const CONTROL_PLANE_KEY = randomBytes(32).toString('hex')
+
+let relayA: RelayProcess
+let relayB: RelayProcess
+
+test.beforeAll(async () => {
+  const wsB = await freePort()
+  const epoch = ['--epoch-ms', String(EPOCH_MS)]
+  relayA = await startRelay({ bootstrap: [`/ip4/127.0.0.1/tcp/${wsB}/ws`], extraArgs: epoch })
+  relayB = await startRelay({ wsPort: wsB, bootstrap: [relayA.multiaddr], extraArgs: epoch })
+  await until('relay A to list both relays', async () => {
+    const config = (await (await fetch(`${relayA.url}/config.json`)).json()) as { relays: string[]; epochMs: number }
+    return config.relays.some((r) => r.endsWith(relayB.peerId)) && config.epochMs === EPOCH_MS ? true : undefined
+  })
+})
+
+test.afterAll(async () => {
+  await cleanupRelays()
+})
+
+async function openPeer(browser: Browser, relay: RelayProcess): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => {
+    throw e
+  })
+  await page.goto(`${relayA.url}/?relay=${relay.peerId}`)
+  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
+  return page
+}
+
+async function provide(page: Page, model: string): Promise<void> {
+  await page.selectOption('#provide-model', model)
+  await page.selectOption('#provide-backend', 'wasm')
+  await page.click('#provide-start')
+  await expect(page.locator('#provide-info')).toBeVisible({ timeout: 60_000 })
+}
+
+async function joinControlPlane(page: Page): Promise<void> {
+  await page.fill('#terrain-key', CONTROL_PLANE_KEY)
+  await page.click('#terrain-join button')
+  await expect(page.locator('#terrain-state')).toContainText('in the control plane')
+}
+
+interface BeliefView {
+  model: string
+  mu: number
+  reports: number
+  handle: string
+}
+
+const beliefs = (page: Page) =>
+  page.evaluate(async () => (await (await window.terrain.mesh).control.snapshot()).providers.map((p) => ({ model: p.model, mu: p.mu, reports: p.reports, handle: p.handle }))) as Promise<BeliefView[]>
+
+test('probes through circuits make the chat page route clearly more to the better model, and providers see nothing of it', async ({ browser }) => {
+  test.setTimeout(300_000)
+  const tiny = await openPeer(browser, relayA)
+  const micro = await openPeer(browser, relayB)
+  const prober = await openPeer(browser, relayA)
+  const chat = await openPeer(browser, relayB)
+  await provide(tiny, 'terrain-tiny')
+  await provide(micro, 'terrain-micro')
+  await joinControlPlane(prober)
+  await joinControlPlane(chat)
+  for (const page of [prober, chat]) {
+    await page.waitForFunction(async () => (await (await window.terrain.mesh).chat.models()).length === 2, null, { timeout: 60_000 })
+  }
+
+  await prober.click('#probe-start')
+  // The prober's own record: both providers measured and signed for.
+  await expect(prober.locator('#probe-results tbody tr')).toHaveCount(2, { timeout: 3 * EPOCH_MS })
+  await expect(prober.locator('#probe-results')).toContainText('terrain-tiny')
+
+  // Beliefs form as epochs close: both providers reported on, the better one believed better.
+  const formed = await until(
+    'the chat page to believe tiny better than micro',
+    async () => {
+      const view = await beliefs(chat)
+      const [t, m] = ['terrain-tiny', 'terrain-micro'].map((model) => view.find((b) => b.model === model))
+      if (t && m && t.reports > 0 && m.reports > 0 && t.mu > m.mu + 0.1) return view
+      const s = await chat.evaluate(async () => {
+        const snap = await (await window.terrain.mesh).control.snapshot()
+        return { epoch: snap.epoch, rejections: snap.rejections, evidence: snap.evidence.length, probers: snap.probers }
+      })
+      throw new Error(`not yet: ${JSON.stringify({ view, ...s })}`)
+    },
+    6 * EPOCH_MS,
+  )
+  await expect(chat.locator('.provider-belief svg.belief-plot')).toHaveCount(2)
+
+  // Real prompts from the chat page, any model: the router picks the provider.
+  const served = (await chat.evaluate(async () => {
+    const mesh = await window.terrain.mesh
+    const models: string[] = []
+    for (let i = 0; i < 24; i++) {
+      const answer = await mesh.chat.ask([{ role: 'user', content: `sort: ${i % 10} 3 1` }], { maxTokens: 16, temperature: 0, onToken: () => {} })
+      models.push(answer.provider.model)
+    }
+    return models
+  })) as string[]
+  const toTiny = served.filter((m) => m === 'terrain-tiny').length
+  expect(toTiny).toBeGreaterThanOrEqual(18)
+
+  // Providers received ordinary requests only: no TargetRef, no Handle, no score.
+  const evidence = (await chat.evaluate(async () => (await (await window.terrain.mesh).control.snapshot()).evidence.map((e) => e.targetRef))) as string[]
+  expect(evidence.length).toBeGreaterThan(0)
+  for (const provider of [tiny, micro]) {
+    const requests = (await provider.evaluate(async () => (await window.terrain.mesh).servedRequests())) as string[]
+    expect(requests.length).toBeGreaterThan(10) // probes reached it
+    const seen = requests.join('\n')
+    for (const ref of new Set(evidence)) expect(seen).not.toContain(ref)
+    for (const b of formed) expect(seen).not.toContain(b.handle)
+    expect(seen).not.toMatch(/"(mu|sigma|trust|score|belief|targetRef|handle)"/i)
+  }
+})

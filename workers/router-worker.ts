@@ -1,0 +1,171 @@
+/**
+ * The router worker: this peer's belief field over the world's providers,
+ * fed with every event the log stores, and the choice of provider for each
+ * prompt. It holds the control-plane key (when the peer has one) and the
+ * Handle secret; neither, nor any belief, ever leaves it except as pictures
+ * for this page's own Terrain view.
+ */
+import * as Comlink from 'comlink'
+import {
+  BeliefRouter,
+  createSigner,
+  createWorld,
+  decodeEvent,
+  disputeEvent,
+  encodeEvent,
+  epochAt,
+  fromHex,
+  toHex,
+  worldRules,
+  type ProviderSummary,
+  type Signer,
+} from '../core/index.js'
+import { keepErrorCodesAcrossComlink } from './error-transfer.js'
+
+/** How often epochs are checked for closing. */
+const TICK_MS = 1_000
+
+export interface BeliefPointView {
+  epoch: string
+  mu: number
+  sigma: number
+  aggregate: number | undefined
+  disagreement: number
+}
+
+export interface ProviderBeliefView {
+  providerKey: string
+  model: string
+  /** First bytes of the local Handle: how this view names the provider (never sent). */
+  handle: string
+  mu: number
+  sigma: number
+  trend: number
+  disagreement: number
+  quarantined: boolean
+  reports: number
+  groups: number
+  heldForDiversity: boolean
+  history: BeliefPointView[]
+}
+
+export interface RouterSnapshot {
+  inControlPlane: boolean
+  epoch: string
+  providers: ProviderBeliefView[]
+  probers: { prober: string; trust: number; ticketed: boolean; lastError: number | undefined; group: number }[]
+  disputes: { epoch: string; eventA: string; eventB: string; reason: string; by: string }[]
+  rejections: Record<string, number>
+  /** Evidence this router took into account, newest first: event id, kind, prober, the provider it concerns. */
+  evidence: { eventId: string; kind: 'receipt' | 'attestation'; epoch: string; prober: string; targetRef: string; providerKey: string | undefined; metrics?: Record<string, number | string> }[]
+}
+
+let router: BeliefRouter | undefined
+let signer: Signer | undefined
+const outbox: Uint8Array[] = []
+const evidence: RouterSnapshot['evidence'] = []
+const EVIDENCE_KEPT = 500
+
+function current(): BeliefRouter {
+  if (!router) throw new Error('the router is not started yet')
+  return router
+}
+
+const api = {
+  /** `controlPlaneKey`: hex of the world's control-plane master key, or '' outside the control plane. */
+  async start(worldPhrase: string, epochMs: number, seed: Uint8Array, controlPlaneKey: string): Promise<void> {
+    const world = await createWorld(worldPhrase, worldRules(epochMs))
+    const handleSecret = crypto.getRandomValues(new Uint8Array(32))
+    router = new BeliefRouter(world, { controlPlaneKey: controlPlaneKey ? fromHex(controlPlaneKey) : undefined, handleSecret })
+    signer = await createSigner(seed)
+    setInterval(() => void tick(), TICK_MS)
+  },
+
+  /** Serves this API on `port` too: the log worker feeds stored events through it. */
+  listen(port: MessagePort): void {
+    Comlink.expose(api, port)
+  },
+
+  /** Joins the world's control plane with its master key (hex). */
+  joinControlPlane(controlPlaneKey: string): void {
+    const key = fromHex(controlPlaneKey)
+    if (key.length !== 32) throw new RangeError(`a control-plane key is 32 bytes, got ${key.length}`)
+    current().setControlPlaneKey(key)
+  },
+
+  /** One stored event, encoded (the log worker calls this for each). */
+  ingest(bytes: Uint8Array): void {
+    const r = current()
+    const event = decodeEvent(bytes)
+    r.ingest(event, Date.now())
+    const body = event.body
+    if (body.type === 'receipt' || body.type === 'attestation') {
+      const item = body.type === 'receipt' ? body.receipt : body.attestation
+      evidence.unshift({
+        eventId: toHex(event.eventId),
+        kind: body.type,
+        epoch: event.epochId.toString(),
+        prober: toHex(item.proberTransportPubkey),
+        targetRef: toHex(item.targetRef),
+        providerKey: undefined,
+        ...(body.type === 'attestation' ? { metrics: { ...body.attestation.metrics } } : {}),
+      })
+      evidence.length = Math.min(evidence.length, EVIDENCE_KEPT)
+    }
+  },
+
+  /** The provider a prompt for `model` goes to (its key), by belief in the control plane, else uniformly. */
+  async choose(providers: ProviderSummary[], model: string | undefined, contextTokens: number): Promise<{ providerKey: string; reason: string }> {
+    const routed = await current().choose(providers, { model, contextTokens }, Math.random)
+    return { providerKey: routed.provider.providerKey, reason: routed.reason }
+  },
+
+  /** The TargetRef (hex) of a provider this epoch, for this peer's prober; undefined outside the control plane. */
+  async targetRef(providerKey: string): Promise<string | undefined> {
+    const r = current()
+    const ref = await r.targetRef(providerKey, epochAt(r.world.rules, Date.now()))
+    return ref && toHex(ref)
+  },
+
+  /** Signed events this router made (disputes) for the log to publish; each is handed out once. */
+  takeOutbox(): Uint8Array[] {
+    return outbox.splice(0)
+  },
+
+  async snapshot(): Promise<RouterSnapshot> {
+    const r = current()
+    const now = Date.now()
+    const beliefs = await r.beliefs(now)
+    return {
+      inControlPlane: r.inControlPlane,
+      epoch: epochAt(r.world.rules, now).toString(),
+      providers: beliefs.map(({ provider, handle, belief }) => ({
+        providerKey: provider.providerKey,
+        model: provider.model,
+        handle: handle.slice(0, 12),
+        mu: belief.mu,
+        sigma: belief.sigma,
+        trend: belief.trend,
+        disagreement: belief.disagreement,
+        quarantined: belief.quarantined,
+        reports: belief.reports,
+        groups: belief.groups,
+        heldForDiversity: belief.heldForDiversity,
+        history: belief.history.map((p) => ({ ...p, epoch: p.epoch.toString() })),
+      })),
+      probers: r.probers(),
+      disputes: [...r.disputes],
+      rejections: Object.fromEntries(r.rejections),
+      evidence: evidence.map((e) => ({ ...e, providerKey: r.providerOfTarget(e.targetRef) })),
+    }
+  },
+}
+
+async function tick(): Promise<void> {
+  if (!router || !signer) return
+  for (const pair of await router.tick(Date.now())) outbox.push(encodeEvent(await disputeEvent(pair, signer)))
+}
+
+export type RouterWorkerApi = typeof api
+keepErrorCodesAcrossComlink()
+Comlink.expose(api)
