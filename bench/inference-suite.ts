@@ -74,7 +74,7 @@ function record(route: RouteFigures, answer: AnswerFigures): void {
 }
 
 /** Answers a route gives each round, on the same circuit, for its tokens/s. */
-const ANSWERS_PER_ROUND = 3
+const ANSWERS_PER_ROUND = 6
 
 export async function runInferenceSuite(browser: Browser, rounds: number, log: (text: string) => void): Promise<InferenceFigures> {
   try {
