@@ -5,10 +5,23 @@
  * the built-in model. Each is the ordinary relay program in its own
  * process; this prints the URL to open and stops them all on Ctrl-C.
  */
+import { randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
+const KEY_FILE = '.terrain/control-plane.key'
+
+/** The local world's control-plane key, kept across restarts (pages remember the one they were given). */
+function controlPlaneKey(): string {
+  if (existsSync(KEY_FILE)) return readFileSync(KEY_FILE, 'utf8').trim()
+  const key = randomBytes(32).toString('hex')
+  mkdirSync(dirname(KEY_FILE), { recursive: true })
+  writeFileSync(KEY_FILE, `${key}\n`, { mode: 0o600 })
+  return key
+}
 const READY = 'terrain relay listening on '
 
 interface Role {
@@ -63,7 +76,9 @@ process.on('SIGTERM', () => stopAll(0))
 
 try {
   const [url] = await Promise.all(roles.map(start))
-  console.log(`\nTerrain is running: open ${url} — Chat sends a private prompt to the built-in model; a second tab can click Provide.\n`)
+  console.log(`\nTerrain is running: open ${url} — Chat sends a private prompt to the built-in model; a second tab can click Provide.`)
+  // The control-plane key of this local world: given to probers and routers (Terrain tab), never to providers.
+  console.log(`To probe and to route by belief, paste this control-plane key in the Terrain tab: ${controlPlaneKey()}\n`)
 } catch (e) {
   console.error(`terrain: the local mesh did not start: ${e instanceof Error ? e.message : String(e)}`)
   stopAll(1)
