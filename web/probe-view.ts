@@ -4,6 +4,7 @@
  * signed: per epoch and provider the metrics, the receipts and the
  * attestation that commits to them.
  */
+import { epochAt } from '../core/index.js'
 import type { ProbeEpochSummary, ProbeProgressView } from '../workers/prober-worker.js'
 import type { ControlPlane } from './control-plane.js'
 import { byId, percent, row, short } from './dom.js'
@@ -16,6 +17,7 @@ export function bindProbe(control: ControlPlane, epochMs: number): void {
   const error = byId<HTMLElement>('probe-error')
   const table = byId<HTMLTableElement>('probe-results')
   start.disabled = false
+  const epochRule = { epochLenMs: BigInt(epochMs) }
   let running = false
   let lastEpoch = ''
 
@@ -39,7 +41,7 @@ export function bindProbe(control: ControlPlane, epochMs: number): void {
 
   const loop = async () => {
     while (running) {
-      const epoch = String(Math.floor(Date.now() / epochMs))
+      const epoch = epochAt(epochRule, Date.now()).toString()
       if (epoch !== lastEpoch) {
         try {
           error.hidden = true

@@ -28,8 +28,8 @@ function providerCard(p: RouterSnapshot['providers'][number], evidence: RouterSn
   const list = document.createElement('ul')
   for (const e of mine.filter((x) => x.kind === 'attestation')) {
     const item = document.createElement('li')
-    const m = e.metrics ?? {}
-    item.textContent = `epoch ${e.epoch}: attestation ${short(e.eventId)} by prober ${short(e.prober)}: success ${percent(Number(m.successRate))}, robustness ${percent(Number(m.robustnessScore))}, tool fidelity ${percent(Number(m.toolFidelity))}, p50 ${String(m.latencyP50Ms)} ms`
+    const m = e.metrics!
+    item.textContent = `epoch ${e.epoch}: attestation ${short(e.eventId)} by prober ${short(e.prober)}: success ${percent(m.successRate)}, robustness ${percent(m.robustnessScore)}, tool fidelity ${percent(m.toolFidelity)}, p50 ${m.latencyP50Ms} ms`
     list.append(item)
   }
   details.append(summary, list)

@@ -143,7 +143,7 @@ const api = {
   async endorseRules(weight = 1): Promise<string> {
     if (!(weight >= 0 && weight <= 1)) throw new RangeError(`an endorsement weight is in [0, 1], got ${weight}`)
     const { world, signer, replica, store } = current()
-    const epochId = BigInt(Math.floor(Date.now() / Number(world.rules.epochLenMs)))
+    const epochId = epochAt(world.rules, Date.now())
     const ruleEndorsement = await signRuleEndorsement({ world: world.id, epochId, ruleBundleHash: world.ruleBundleHash, weight }, signer)
     const event = await createEvent({ type: 'ruleEndorsement', ruleEndorsement })
     if (!(await store.has(event.eventId))) await replica.publish(event)

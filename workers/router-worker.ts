@@ -17,6 +17,11 @@ import {
   fromHex,
   toHex,
   worldRules,
+  type BeliefPoint,
+  type DisputeView,
+  type MetricsVector,
+  type ProberTrust,
+  type ProviderBelief,
   type ProviderSummary,
   type Signer,
 } from '../core/index.js'
@@ -25,39 +30,21 @@ import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 /** How often epochs are checked for closing. */
 const TICK_MS = 1_000
 
-export interface BeliefPointView {
-  epoch: string
-  mu: number
-  sigma: number
-  aggregate: number | undefined
-  disagreement: number
-}
+/** A belief point with its epoch as a string (bigints do not cross to the page as plain JSON-like data). */
+export type BeliefPointView = Omit<BeliefPoint, 'epoch'> & { epoch: string }
 
-export interface ProviderBeliefView {
-  providerKey: string
-  model: string
-  /** First bytes of the local Handle: how this view names the provider (never sent). */
-  handle: string
-  mu: number
-  sigma: number
-  trend: number
-  disagreement: number
-  quarantined: boolean
-  reports: number
-  groups: number
-  heldForDiversity: boolean
-  history: BeliefPointView[]
-}
+/** A provider's belief as the Terrain view shows it, named by the provider's key and the first bytes of the local Handle (never sent). */
+export type ProviderBeliefView = Omit<ProviderBelief, 'target' | 'history'> & { providerKey: string; model: string; handle: string; history: BeliefPointView[] }
 
 export interface RouterSnapshot {
   inControlPlane: boolean
   epoch: string
   providers: ProviderBeliefView[]
-  probers: { prober: string; trust: number; ticketed: boolean; lastError: number | undefined; group: number }[]
-  disputes: { epoch: string; eventA: string; eventB: string; reason: string; by: string }[]
+  probers: ProberTrust[]
+  disputes: DisputeView[]
   rejections: Record<string, number>
   /** Evidence this router took into account, newest first: event id, kind, prober, the provider it concerns. */
-  evidence: { eventId: string; kind: 'receipt' | 'attestation'; epoch: string; prober: string; targetRef: string; providerKey: string | undefined; metrics?: Record<string, number | string> }[]
+  evidence: { eventId: string; kind: 'receipt' | 'attestation'; epoch: string; prober: string; targetRef: string; providerKey: string | undefined; metrics?: MetricsVector }[]
 }
 
 let router: BeliefRouter | undefined
@@ -139,19 +126,12 @@ const api = {
     return {
       inControlPlane: r.inControlPlane,
       epoch: epochAt(r.world.rules, now).toString(),
-      providers: beliefs.map(({ provider, handle, belief }) => ({
+      providers: beliefs.map(({ provider, handle, belief: { target: _, history, ...belief } }) => ({
+        ...belief,
         providerKey: provider.providerKey,
         model: provider.model,
         handle: handle.slice(0, 12),
-        mu: belief.mu,
-        sigma: belief.sigma,
-        trend: belief.trend,
-        disagreement: belief.disagreement,
-        quarantined: belief.quarantined,
-        reports: belief.reports,
-        groups: belief.groups,
-        heldForDiversity: belief.heldForDiversity,
-        history: belief.history.map((p) => ({ ...p, epoch: p.epoch.toString() })),
+        history: history.map((p) => ({ ...p, epoch: p.epoch.toString() })),
       })),
       probers: r.probers(),
       disputes: [...r.disputes],

@@ -10,7 +10,7 @@
  * Without the control-plane key a router cannot tell which provider evidence
  * is about; it then holds no beliefs and routes uniformly.
  */
-import { toHex } from '../bytes.js'
+import { fromHex, toHex } from '../bytes.js'
 import { epochAt } from '../epoch.js'
 import { deriveControlPlaneKey, deriveHandle, deriveTargetRef } from '../ids.js'
 import { DisputeWatcher, type DisputePair } from '../probe/disputes.js'
@@ -21,7 +21,7 @@ import type { BehaviorAttestation, Bytes32, Event, ProbeReceipt } from '../types
 import type { World } from '../world.js'
 import { BeliefField, type ProberTrust, type ProviderBelief } from './field.js'
 import { chooseProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'
-import type { BeliefSettings } from './settings.js'
+import { BeliefError, type BeliefSettings } from './settings.js'
 
 export interface BeliefRouterOptions {
   /** The world's control-plane master key; undefined for a router outside the control plane. */
@@ -108,6 +108,9 @@ export class BeliefRouter {
       const byEpoch = this.descriptors.get(key) ?? new Map<bigint, Bytes32>()
       byEpoch.set(d.unsigned.descriptorEpoch, d.descriptorId)
       this.descriptors.set(key, byEpoch)
+      // It names this provider in its own epoch and the next: their targets are computed anew when next needed.
+      this.targetsComputed.delete(d.unsigned.descriptorEpoch)
+      this.targetsComputed.delete(d.unsigned.descriptorEpoch + 1n)
       return
     }
     if (body.type === 'dispute') {
@@ -119,7 +122,13 @@ export class BeliefRouter {
     const epoch = event.epochId
     const now = epochAt(this.world.rules, nowMs)
     if (this.closedThrough !== undefined && epoch <= this.closedThrough) return this.reject('late')
-    if (!replay && (epoch > now || epoch < now - BigInt(this.gate.settings.acceptedPastEpochs))) return this.reject('out-of-epoch')
+    if (!replay) {
+      try {
+        this.gate.checkEpoch(epoch, now)
+      } catch (e) {
+        return this.rejectError(e)
+      }
+    }
     const held = this.held.get(epoch) ?? { receipts: [], attestations: [] }
     this.held.set(epoch, held)
     if (body.type === 'receipt') held.receipts.push(body.receipt)
@@ -134,11 +143,11 @@ export class BeliefRouter {
     const first = this.closedThrough !== undefined ? this.closedThrough + 1n : [...this.held.keys()].reduce((a, b) => (b < a ? b : a), closable)
     // In order, every epoch: ones nobody reported on still widen each belief's uncertainty.
     for (let epoch = first; epoch <= closable; epoch++) {
-      if (this.held.has(epoch)) raised.push(...(await this.close(epoch, now)))
+      if (this.held.has(epoch)) raised.push(...(await this.close(epoch)))
       else this.field.closeEpoch(epoch)
       this.closedThrough = epoch
     }
-    await this.targetsFor(now, now)
+    await this.targetsFor(now)
     return raised
   }
 
@@ -147,6 +156,7 @@ export class BeliefRouter {
     const routable = await Promise.all(providers.map(async (p) => ({ key: p.providerKey, target: await this.handle(p.providerKey), model: p.model, contextLimit: p.contextLimit })))
     const byKey = new Map(providers.map((p) => [p.providerKey, p]))
     if (!this.inControlPlane) {
+      // Every choice an exploration: uniform over the compatible providers.
       const { provider } = chooseProvider(routable, request, () => ({ mu: 0, sigma: 0, quarantined: false }), { ...this.world.rules, explorationRate: 1 }, random)
       return { provider: byKey.get(provider.key)!, handle: provider.target, reason: 'uniform' }
     }
@@ -187,10 +197,10 @@ export class BeliefRouter {
     return this.providerOfTargetRef.get(targetRef)
   }
 
-  private async close(epoch: bigint, now: bigint): Promise<DisputePair[]> {
+  private async close(epoch: bigint): Promise<DisputePair[]> {
     const held = this.held.get(epoch)!
     this.held.delete(epoch)
-    await this.targetsFor(epoch, now)
+    await this.targetsFor(epoch)
     const judgedAt = epoch + 1n
     for (const receipt of held.receipts) {
       try {
@@ -219,7 +229,7 @@ export class BeliefRouter {
     return raised
   }
 
-  private async targetsFor(epoch: bigint, now: bigint): Promise<void> {
+  private async targetsFor(epoch: bigint): Promise<void> {
     const key = this.options.controlPlaneKey
     if (!key || this.targetsComputed.has(epoch)) return
     const cpk = await deriveControlPlaneKey(key, this.world.id, epoch)
@@ -233,22 +243,20 @@ export class BeliefRouter {
       }
     }
     this.gate.setTargets(epoch, refs)
-    // Descriptors still arrive during an epoch: recompute until it is over.
-    if (epoch < now) this.targetsComputed.add(epoch)
+    this.targetsComputed.add(epoch)
   }
 
   private async handle(providerKey: string): Promise<string> {
     let handle = this.handleOfProvider.get(providerKey)
     if (!handle) {
-      handle = toHex(await deriveHandle(this.options.handleSecret, new TextEncoder().encode(providerKey)))
+      handle = toHex(await deriveHandle(this.options.handleSecret, fromHex(providerKey)))
       this.handleOfProvider.set(providerKey, handle)
     }
     return handle
   }
 
   private rejectError(e: unknown): void {
-    if (e instanceof ProbeError) return this.reject(e.code)
-    if (e instanceof Error && 'code' in e && e.code === 'bad-metrics') return this.reject('bad-metrics')
+    if (e instanceof ProbeError || e instanceof BeliefError) return this.reject(e.code)
     throw e
   }
 

@@ -29,7 +29,8 @@ export interface DisputePair {
 
 /** Watches attestations as they arrive and reports each disagreeing pair once. */
 export class DisputeWatcher {
-  private readonly byReport = new Map<string, { stored: StoredAttestation; score: number }[]>()
+  /** epoch → target (hex) → the attestations seen, with their scores. */
+  private readonly seen = new Map<bigint, Map<string, { stored: StoredAttestation; score: number }[]>>()
 
   constructor(
     private readonly rules: RuleBundle,
@@ -40,10 +41,11 @@ export class DisputeWatcher {
   add(stored: StoredAttestation): DisputePair[] {
     const a = stored.attestation
     const score = observationScore(a.metrics, this.rules, this.latencyRefMs)
-    const report = `${toHex(a.targetRef)}/${a.epochId}`
-    const seen = this.byReport.get(report) ?? []
+    const byTarget = this.seen.get(a.epochId) ?? new Map<string, { stored: StoredAttestation; score: number }[]>()
+    this.seen.set(a.epochId, byTarget)
+    const seen = byTarget.get(toHex(a.targetRef)) ?? []
     if (seen.some((s) => compareBytes(s.stored.eventId, stored.eventId) === 0)) return []
-    this.byReport.set(report, [...seen, { stored, score }])
+    byTarget.set(toHex(a.targetRef), [...seen, { stored, score }])
     const threshold = this.rules.disagreementQuarantineThreshold
     return seen
       .filter((s) => Math.abs(s.score - score) > threshold)
@@ -57,7 +59,7 @@ export class DisputeWatcher {
 
   /** Forgets epochs before `epoch`. */
   forgetBefore(epoch: bigint): void {
-    for (const k of [...this.byReport.keys()]) if (BigInt(k.split('/')[1]!) < epoch) this.byReport.delete(k)
+    for (const e of this.seen.keys()) if (e < epoch) this.seen.delete(e)
   }
 }
 

@@ -48,17 +48,25 @@ export interface AdmittedAttestation {
   ticketed: boolean
 }
 
-const key = (...parts: (Uint8Array | bigint)[]) => parts.map((p) => (typeof p === 'bigint' ? p.toString() : toHex(p))).join('/')
+const key = (...parts: Uint8Array[]) => parts.map(toHex).join('/')
+
+/** What the gate holds about one epoch; dropped whole once the epoch is past the window. */
+interface EpochEvidence {
+  /** TargetRefs (hex) of the providers known for the epoch. */
+  targets: Set<string>
+  /** prober/target/challenge of every admitted receipt. */
+  receiptChallenges: Set<string>
+  /** prober/target → the ids of its admitted receipts. */
+  receiptsByReport: Map<string, Bytes32[]>
+  /** prober/target of every admitted attestation. */
+  attested: Set<string>
+  /** Probers whose ticket was verified. */
+  ticketed: Set<string>
+}
 
 export class EvidenceGate {
   readonly settings: EvidenceGateSettings
-  private readonly targets = new Map<bigint, Set<string>>()
-  /** prober/target/challenge of every admitted receipt, and the receipt ids behind each prober/target/epoch. */
-  private readonly receiptChallenges = new Set<string>()
-  private readonly receiptsByReport = new Map<string, Bytes32[]>()
-  private readonly attested = new Set<string>()
-  /** prober/epoch whose ticket was verified. */
-  private readonly tickets = new Set<string>()
+  private readonly epochs = new Map<bigint, EpochEvidence>()
 
   constructor(
     readonly world: Bytes32,
@@ -69,57 +77,68 @@ export class EvidenceGate {
 
   /** The TargetRefs (hex) of the providers known for `epoch`, computed with the control-plane key. */
   setTargets(epoch: bigint, targetRefs: Iterable<string>): void {
-    this.targets.set(epoch, new Set(targetRefs))
+    this.epoch(epoch).targets = new Set(targetRefs)
   }
 
   /** Drops everything about epochs before `epoch`: evidence for them is out of epoch from now on anyway. */
   forgetBefore(epoch: bigint): void {
-    for (const e of this.targets.keys()) if (e < epoch) this.targets.delete(e)
-    const stale = (k: string) => {
-      const parts = k.split('/')
-      return BigInt(parts[parts.length - 1]!) < epoch
-    }
-    for (const set of [this.attested, this.tickets]) for (const k of [...set]) if (stale(k)) set.delete(k)
-    for (const k of [...this.receiptsByReport.keys()]) if (stale(k)) this.receiptsByReport.delete(k)
+    for (const e of this.epochs.keys()) if (e < epoch) this.epochs.delete(e)
   }
 
   async admitReceipt(receipt: ProbeReceipt, currentEpoch: bigint): Promise<void> {
-    this.checkPlace(receipt.world, receipt.epochId, receipt.targetRef, currentEpoch)
+    const held = this.checkPlace(receipt.world, receipt.epochId, receipt.targetRef, currentEpoch)
     const challenge = key(receipt.proberTransportPubkey, receipt.targetRef, receipt.challengeId)
-    if (this.receiptChallenges.has(challenge)) {
+    if (held.receiptChallenges.has(challenge)) {
       throw new ProbeError('replayed', `prober ${toHex(receipt.proberTransportPubkey).slice(0, 12)}… already has a receipt for challenge ${toHex(receipt.challengeId).slice(0, 12)}… on this target`)
     }
     if (receipt.ticket) {
       await verifyTicket(receipt.ticket, { world: receipt.world, epoch: receipt.epochId, proberPubkey: receipt.proberTransportPubkey }, this.settings.tickets)
-      this.tickets.add(key(receipt.proberTransportPubkey, receipt.epochId))
+      held.ticketed.add(toHex(receipt.proberTransportPubkey))
     }
-    this.receiptChallenges.add(challenge)
-    const report = key(receipt.proberTransportPubkey, receipt.targetRef, receipt.epochId)
-    this.receiptsByReport.set(report, [...(this.receiptsByReport.get(report) ?? []), receipt.receiptId])
+    held.receiptChallenges.add(challenge)
+    const report = key(receipt.proberTransportPubkey, receipt.targetRef)
+    held.receiptsByReport.set(report, [...(held.receiptsByReport.get(report) ?? []), receipt.receiptId])
   }
 
   /** Admits one prober's attestation on a target for an epoch; the first one stands. Receipts should be admitted first. */
   async admitAttestation(a: BehaviorAttestation, currentEpoch: bigint): Promise<AdmittedAttestation> {
-    this.checkPlace(a.world, a.epochId, a.targetRef, currentEpoch)
-    const report = key(a.proberTransportPubkey, a.targetRef, a.epochId)
-    if (this.attested.has(report)) {
+    const held = this.checkPlace(a.world, a.epochId, a.targetRef, currentEpoch)
+    const report = key(a.proberTransportPubkey, a.targetRef)
+    if (held.attested.has(report)) {
       throw new ProbeError('replayed', `prober ${toHex(a.proberTransportPubkey).slice(0, 12)}… already attested this target for epoch ${a.epochId}`)
     }
-    const receipts = this.receiptsByReport.get(report) ?? []
+    const receipts = held.receiptsByReport.get(report) ?? []
     if (receipts.length === 0 || !equalBytes(await evidenceCommitment(receipts), a.evidenceCommitment)) {
       throw new ProbeError('evidence-mismatch', `the attestation's evidence commitment does not match the ${receipts.length} receipts its prober signed for this target and epoch`)
     }
-    this.attested.add(report)
-    return { ticketed: this.tickets.has(key(a.proberTransportPubkey, a.epochId)) }
+    held.attested.add(report)
+    return { ticketed: held.ticketed.has(toHex(a.proberTransportPubkey)) }
   }
 
-  private checkPlace(world: Bytes32, epoch: bigint, targetRef: Bytes32, currentEpoch: bigint): void {
-    if (!equalBytes(world, this.world)) throw new ProbeError('wrong-world', 'evidence for another world')
+  /** Throws `ProbeError('out-of-epoch')` for evidence of an epoch outside the window at `currentEpoch`. */
+  checkEpoch(epoch: bigint, currentEpoch: bigint): void {
     if (epoch > currentEpoch || epoch < currentEpoch - BigInt(this.settings.acceptedPastEpochs)) {
       throw new ProbeError('out-of-epoch', `evidence for epoch ${epoch} while epoch ${currentEpoch} is current (accepted back to ${currentEpoch - BigInt(this.settings.acceptedPastEpochs)})`)
     }
-    if (!this.targets.get(epoch)?.has(toHex(targetRef))) {
+  }
+
+  private epoch(epoch: bigint): EpochEvidence {
+    let held = this.epochs.get(epoch)
+    if (!held) {
+      held = { targets: new Set(), receiptChallenges: new Set(), receiptsByReport: new Map(), attested: new Set(), ticketed: new Set() }
+      this.epochs.set(epoch, held)
+    }
+    return held
+  }
+
+  /** Throws unless the evidence is of this world, in the epoch window and about a known target; returns what is held for its epoch. */
+  private checkPlace(world: Bytes32, epoch: bigint, targetRef: Bytes32, currentEpoch: bigint): EpochEvidence {
+    if (!equalBytes(world, this.world)) throw new ProbeError('wrong-world', 'evidence for another world')
+    this.checkEpoch(epoch, currentEpoch)
+    const held = this.epochs.get(epoch)
+    if (!held?.targets.has(toHex(targetRef))) {
       throw new ProbeError('unknown-target', `TargetRef ${toHex(targetRef).slice(0, 12)}… names no provider known for epoch ${epoch}`)
     }
+    return held
   }
 }
