@@ -8,6 +8,7 @@
  */
 import type { Browser, Page } from '@playwright/test'
 import { cleanupRelays, freePort, startRelay, until } from '../test/relay/support/relay-process.js'
+import { meshPeerId, openMeshPage } from '../test/e2e/support/mesh-page.js'
 
 export interface InferenceFigures {
   buildExistingMs: number[]
@@ -29,11 +30,8 @@ const MODEL = 'terrain-tiny'
 const PROMPT = 'copy: the quiet harbor lantern glows'
 
 async function openPage(browser: Browser, url: string): Promise<{ page: Page; peerId: string }> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  await page.goto(url)
-  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 60_000 })
-  return { page, peerId: await page.evaluate(async () => (await window.terrain.mesh).peerId) }
+  const page = await openMeshPage(browser, url, { timeoutMs: 60_000, failOnPageError: false })
+  return { page, peerId: await meshPeerId(page) }
 }
 
 interface AnswerFigures {

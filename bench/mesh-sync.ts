@@ -10,6 +10,7 @@ import { EventLog, MemoryEventStore, createWorld } from '../core/index.js'
 import { signedEvents, startMeshClient } from '../test/relay/support/mesh-client.js'
 import { cleanupRelays, startRelay, until } from '../test/relay/support/relay-process.js'
 import { measureHeap } from './heap.js'
+import { openMeshPage } from '../test/e2e/support/mesh-page.js'
 
 export interface MeshSyncFigures {
   events: number
@@ -19,19 +20,7 @@ export interface MeshSyncFigures {
   heapBytes: number | undefined
 }
 
-async function openPage(browser: Browser, url: string, relays?: string[]): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  if (relays) {
-    await page.route('**/config.json', async (route) => {
-      const body = (await (await route.fetch()).json()) as object
-      await route.fulfill({ json: { ...body, relays } })
-    })
-  }
-  await page.goto(url)
-  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 60_000 })
-  return page
-}
+const openPage = (browser: Browser, url: string, relays?: string[]) => openMeshPage(browser, url, { relays, timeoutMs: 60_000, failOnPageError: false })
 
 /** Seconds until the page's log holds `count` events, printing progress. */
 async function timeUntilHolds(page: Page, count: number, label: string, log: (text: string) => void): Promise<number> {

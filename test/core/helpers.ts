@@ -19,3 +19,14 @@ export function errorCode(run: () => unknown, errorClass: abstract new (...args:
   }
   return 'ok'
 }
+
+/** `errorCode` for a run that settles later: the code of the `errorClass` error it rejects with, or 'ok'. */
+export async function rejectionCode(run: () => Promise<unknown>, errorClass: abstract new (...args: never[]) => Error & { code: string }): Promise<string> {
+  try {
+    await run()
+  } catch (e) {
+    if (e instanceof errorClass) return e.code
+    throw e
+  }
+  return 'ok'
+}

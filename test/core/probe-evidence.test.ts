@@ -18,6 +18,7 @@ import { BeliefRouter } from '../../core/belief/router.js'
 import { EvidenceGate } from '../../core/probe/evidence.js'
 import { DisputeWatcher } from '../../core/probe/disputes.js'
 import { ProbeError } from '../../core/probe/errors.js'
+import { rejectionCode } from './helpers.js'
 import { linkHintFor } from '../../core/probe/link-hints.js'
 import { runProbeEpoch, type ProbeTarget } from '../../core/probe/prober.js'
 import { createChallengeSuite } from '../../core/probe/challenges.js'
@@ -89,15 +90,6 @@ async function probeEpoch(f: Fixture, r: BeliefRouter, extra: { ticket?: boolean
 }
 
 const receiptOf = (e: Event) => (e.body.type === 'receipt' ? e.body.receipt : undefined)!
-const code = async (run: () => Promise<unknown>) => {
-  try {
-    await run()
-    return 'ok'
-  } catch (e) {
-    if (e instanceof ProbeError) return e.code
-    throw e
-  }
-}
 
 describe('a probe epoch', () => {
   it('signs valid receipts and one attestation per target, and routers come to believe the better provider', async () => {
@@ -165,14 +157,14 @@ describe('the evidence gate', () => {
       const { receiptId: _, signature: __, proberTransportPubkey: ___, ...fields } = { ...receipt, ...change }
       return signReceipt(fields, f.prober)
     }
-    expect(await code(async () => gate.admitReceipt(await resign({ targetRef: seed(99) }), f.epoch))).toBe('unknown-target')
-    expect(await code(async () => gate.admitReceipt(await resign({ epochId: f.epoch - 2n }), f.epoch))).toBe('out-of-epoch')
-    expect(await code(async () => gate.admitReceipt(await resign({ epochId: f.epoch + 1n }), f.epoch))).toBe('out-of-epoch')
-    expect(await code(async () => gate.admitReceipt(await resign({ world: seed(98) }), f.epoch))).toBe('wrong-world')
-    expect(await code(() => gate.admitReceipt(receipt, f.epoch))).toBe('ok')
+    expect(await rejectionCode(async () => gate.admitReceipt(await resign({ targetRef: seed(99) }), f.epoch), ProbeError)).toBe('unknown-target')
+    expect(await rejectionCode(async () => gate.admitReceipt(await resign({ epochId: f.epoch - 2n }), f.epoch), ProbeError)).toBe('out-of-epoch')
+    expect(await rejectionCode(async () => gate.admitReceipt(await resign({ epochId: f.epoch + 1n }), f.epoch), ProbeError)).toBe('out-of-epoch')
+    expect(await rejectionCode(async () => gate.admitReceipt(await resign({ world: seed(98) }), f.epoch), ProbeError)).toBe('wrong-world')
+    expect(await rejectionCode(() => gate.admitReceipt(receipt, f.epoch), ProbeError)).toBe('ok')
     // The same challenge on the same target again, under a new id (another outcome): a replay.
-    expect(await code(async () => gate.admitReceipt(await resign({ outcomeCommitment: seed(97) }), f.epoch))).toBe('replayed')
-    expect(await code(() => gate.admitReceipt(receipt, f.epoch))).toBe('replayed')
+    expect(await rejectionCode(async () => gate.admitReceipt(await resign({ outcomeCommitment: seed(97) }), f.epoch), ProbeError)).toBe('replayed')
+    expect(await rejectionCode(() => gate.admitReceipt(receipt, f.epoch), ProbeError)).toBe('replayed')
   })
 
   it('refuses tickets with other parameters or minted for another key, and marks probers with a valid one as ticketed', async () => {
@@ -184,9 +176,9 @@ describe('the evidence gate', () => {
     const other = await createSigner(seed(10))
     const { receiptId: _, signature: __, proberTransportPubkey: ___, ...fields } = first!
     const reSigned = await signReceipt(fields, other) // another key showing this prober's ticket
-    expect(await code(() => gate.admitReceipt(reSigned, f.epoch))).toBe('ticket-invalid')
+    expect(await rejectionCode(() => gate.admitReceipt(reSigned, f.epoch), ProbeError)).toBe('ticket-invalid')
     const wrongParams = await signReceipt({ ...fields, ticket: { ...fields.ticket!, paramsN: 32 } }, f.prober)
-    expect(await code(() => gate.admitReceipt(wrongParams, f.epoch))).toBe('ticket-params')
+    expect(await rejectionCode(() => gate.admitReceipt(wrongParams, f.epoch), ProbeError)).toBe('ticket-params')
     for (const receipt of results[0]!.receipts) await gate.admitReceipt(receipt, f.epoch)
     expect(second).toBeDefined()
     const attestation = results[0]!.attestation.body
@@ -201,14 +193,14 @@ describe('the evidence gate', () => {
     const gate = await gateWithTargets(f, r)
     const body = results[0]!.attestation.body
     if (body.type !== 'attestation') throw new Error('not an attestation')
-    expect(await code(() => gate.admitAttestation(body.attestation, f.epoch))).toBe('evidence-mismatch') // receipts not seen yet
+    expect(await rejectionCode(() => gate.admitAttestation(body.attestation, f.epoch), ProbeError)).toBe('evidence-mismatch') // receipts not seen yet
     for (const receipt of results[0]!.receipts.slice(1)) await gate.admitReceipt(receipt, f.epoch)
-    expect(await code(() => gate.admitAttestation(body.attestation, f.epoch))).toBe('evidence-mismatch') // one receipt short
+    expect(await rejectionCode(() => gate.admitAttestation(body.attestation, f.epoch), ProbeError)).toBe('evidence-mismatch') // one receipt short
     await gate.admitReceipt(results[0]!.receipts[0]!, f.epoch)
-    expect(await code(() => gate.admitAttestation(body.attestation, f.epoch))).toBe('ok')
+    expect(await rejectionCode(() => gate.admitAttestation(body.attestation, f.epoch), ProbeError)).toBe('ok')
     const { attestationId: _, signature: __, proberTransportPubkey: ___, ...fields } = body.attestation
     const again = await signAttestation({ ...fields, metrics: { ...fields.metrics, successRate: 0.5 } }, f.prober)
-    expect(await code(() => gate.admitAttestation(again, f.epoch))).toBe('replayed')
+    expect(await rejectionCode(() => gate.admitAttestation(again, f.epoch), ProbeError)).toBe('replayed')
   })
 
   it('forged evidence never reaches the gate: the log refuses a bad signature', async () => {
@@ -230,7 +222,7 @@ describe('the evidence gate', () => {
       fc.asyncProperty(bytes32, bytes32, fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), async (world, target, epoch) => {
         const base = results[1]!.receipts[0]!
         const candidate = { ...base, world: fc.sample(fc.constantFrom(world, base.world), 1)[0]!, targetRef: target, epochId: epoch }
-        const outcome = await code(() => gate.admitReceipt(candidate, f.epoch))
+        const outcome = await rejectionCode(() => gate.admitReceipt(candidate, f.epoch), ProbeError)
         expect(['ok', 'wrong-world', 'out-of-epoch', 'unknown-target', 'replayed']).toContain(outcome)
       }),
       { numRuns: 60 },
@@ -239,7 +231,7 @@ describe('the evidence gate', () => {
     for (const receipt of results[1]!.receipts) await gate.admitReceipt(receipt, f.epoch)
     const body = results[1]!.attestation.body
     if (body.type !== 'attestation') throw new Error('not an attestation')
-    expect(await code(() => gate.admitAttestation(body.attestation, f.epoch))).toBe('ok')
+    expect(await rejectionCode(() => gate.admitAttestation(body.attestation, f.epoch), ProbeError)).toBe('ok')
   })
 
   it('the router counts late and out-of-epoch evidence as rejections instead of beliefs', async () => {

@@ -6,7 +6,7 @@ import { ProbeError } from '../../core/probe/errors.js'
 import { createTicketSettings, defaultTicketSettings, expectedEvaluations, type TicketSettings } from '../../core/probe/ticket-settings.js'
 import { mintTicket, ticketWorkValue, verifyTicket, type TicketBinding } from '../../core/probe/ticket.js'
 import type { ProbeTicket } from '../../core/types.js'
-import { errorCode } from './helpers.js'
+import { errorCode, rejectionCode } from './helpers.js'
 
 // Counts scrypt evaluations, so "no hashing" and "one evaluation" are facts, not timings.
 const scryptCalls = vi.hoisted(() => ({ count: 0 }))
@@ -23,17 +23,6 @@ const tiny: TicketSettings = createTicketSettings({ costN: 16, blockSizeR: 1, pa
 /** High enough that a ticket for another binding passes by chance only with probability 2^-10. */
 const hard: TicketSettings = { ...tiny, difficultyBits: 10 }
 const binding: TicketBinding = { world: new Uint8Array(32).fill(0x09), epoch: 7n, proberPubkey: new Uint8Array(32).fill(0x11) }
-
-/** The `code` of the ProbeError `run` rejects with, or 'ok' when it resolves; anything else thrown fails the test. */
-async function verifyCode(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run()
-  } catch (e) {
-    if (e instanceof ProbeError) return e.code
-    throw e
-  }
-  return 'ok'
-}
 
 /** Leading zero bits, counted on the bit string: independent of the implementation's count. */
 const zeroBits = (bytes: Uint8Array) => {
@@ -83,15 +72,15 @@ describe('minting and verifying a probe ticket', () => {
       { ...binding, epoch: 8n },
       { ...binding, world: new Uint8Array(32).fill(0x0a) },
     ]
-    for (const other of others) expect(await verifyCode(() => verifyTicket(ticket, other, hard))).toBe('ticket-invalid')
-    expect(await verifyCode(() => verifyTicket(ticket, binding, hard))).toBe('ok')
+    for (const other of others) expect(await rejectionCode(() => verifyTicket(ticket, other, hard), ProbeError)).toBe('ticket-invalid')
+    expect(await rejectionCode(() => verifyTicket(ticket, binding, hard), ProbeError)).toBe('ok')
   })
 
   it('rejects a forged nonce at the default parameters (one real evaluation)', async () => {
     const forged: ProbeTicket = { ticketBytes: new Uint8Array(8), paramsN: 8192, paramsR: 8, paramsP: 1 }
     const work = await ticketWorkValue(forged.ticketBytes, binding, defaultTicketSettings)
     expect(zeroBits(work)).toBeLessThan(defaultTicketSettings.difficultyBits)
-    expect(await verifyCode(() => verifyTicket(forged, binding))).toBe('ticket-invalid')
+    expect(await rejectionCode(() => verifyTicket(forged, binding), ProbeError)).toBe('ticket-invalid')
   })
 
   it('rejects other parameters (N, r, p) and over-bound N as ticket-params, without hashing', async () => {
@@ -99,9 +88,9 @@ describe('minting and verifying a probe ticket', () => {
     const before = scryptCalls.count
     // 2^30 or 2^20 would need gigabytes if they were ever evaluated.
     for (const wrong of [{ paramsN: 32 }, { paramsN: 2 ** 30 }, { paramsR: 2 }, { paramsR: 2 ** 20 }, { paramsP: 2 }, { paramsP: 2 ** 20 }]) {
-      expect(await verifyCode(() => verifyTicket({ ...ticket, ...wrong }, binding, tiny))).toBe('ticket-params')
+      expect(await rejectionCode(() => verifyTicket({ ...ticket, ...wrong }, binding, tiny), ProbeError)).toBe('ticket-params')
     }
-    expect(await verifyCode(() => verifyTicket({ ...ticket, paramsN: 2 ** 16 }, binding, { ...tiny, costN: 2 ** 16 }))).toBe('invalid-setting')
+    expect(await rejectionCode(() => verifyTicket({ ...ticket, paramsN: 2 ** 16 }, binding, { ...tiny, costN: 2 ** 16 }), ProbeError)).toBe('invalid-setting')
     expect(scryptCalls.count).toBe(before)
   })
 
@@ -109,14 +98,14 @@ describe('minting and verifying a probe ticket', () => {
     const { ticket } = await mintTicket({ ...binding, settings: tiny })
     const before = scryptCalls.count
     for (const length of [0, 7, 9, 32]) {
-      expect(await verifyCode(() => verifyTicket({ ...ticket, ticketBytes: new Uint8Array(length) }, binding, tiny))).toBe('ticket-params')
+      expect(await rejectionCode(() => verifyTicket({ ...ticket, ticketBytes: new Uint8Array(length) }, binding, tiny), ProbeError)).toBe('ticket-params')
     }
     expect(scryptCalls.count).toBe(before)
   })
 
   it('refuses a binding that is not a 32-byte world, a 32-byte key and a u64 epoch', async () => {
     for (const bad of [{ world: new Uint8Array(31) }, { proberPubkey: new Uint8Array(33) }, { epoch: -1n }, { epoch: 2n ** 64n }]) {
-      expect(await verifyCode(() => mintTicket({ ...binding, ...bad, settings: tiny }))).toBe('ticket-invalid')
+      expect(await rejectionCode(() => mintTicket({ ...binding, ...bad, settings: tiny }), ProbeError)).toBe('ticket-invalid')
     }
   })
 
@@ -126,7 +115,7 @@ describe('minting and verifying a probe ticket', () => {
       fc.asyncProperty(fc.uint8Array({ minLength: 8, maxLength: 8 }), async (nonce) => {
         const meets = zeroBits(await ticketWorkValue(nonce, binding, coin)) >= 2
         const ticket: ProbeTicket = { ticketBytes: nonce, paramsN: 16, paramsR: 1, paramsP: 1 }
-        expect(await verifyCode(() => verifyTicket(ticket, binding, coin))).toBe(meets ? 'ok' : 'ticket-invalid')
+        expect(await rejectionCode(() => verifyTicket(ticket, binding, coin), ProbeError)).toBe(meets ? 'ok' : 'ticket-invalid')
       }),
       { numRuns: 40 },
     )
@@ -137,7 +126,7 @@ describe('minting and verifying a probe ticket', () => {
     const ticket = fc.record({ ticketBytes: fc.uint8Array({ maxLength: 16 }), paramsN: param(16), paramsR: param(1), paramsP: param(1) })
     await fc.assert(
       fc.asyncProperty(ticket, async (t) => {
-        expect(['ok', 'ticket-params', 'ticket-invalid']).toContain(await verifyCode(() => verifyTicket(t, binding, tiny)))
+        expect(['ok', 'ticket-params', 'ticket-invalid']).toContain(await rejectionCode(() => verifyTicket(t, binding, tiny), ProbeError))
       }),
       { numRuns: 200 },
     )

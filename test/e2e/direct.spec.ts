@@ -5,6 +5,7 @@
  */
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import { cleanupRelays, startRelay, type RelayProcess } from '../relay/support/relay-process.js'
+import { meshPeerId, openMeshPage } from './support/mesh-page.js'
 
 let relay: RelayProcess
 
@@ -16,22 +17,15 @@ test.afterAll(async () => {
   await cleanupRelays()
 })
 
-async function openPeer(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  await page.goto(relay.url)
-  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
-  return page
-}
+const openPeer = (browser: Browser) => openMeshPage(browser, relay.url, { failOnPageError: false })
 
-const peerId = (page: Page) => page.evaluate(async () => (await window.terrain.mesh).peerId)
 const directTo = (page: Page, peer: string) =>
   page.evaluate(async (p) => (await window.terrain.mesh).connections().some((c) => c.kind === 'direct' && c.peer === p), peer)
 
 test('two pages find each other, connect over WebRTC and exchange events with the relay carrying none', async ({ browser }) => {
   const a = await openPeer(browser)
   const b = await openPeer(browser)
-  const [idA, idB] = [await peerId(a), await peerId(b)]
+  const [idA, idB] = [await meshPeerId(a), await meshPeerId(b)]
   await expect.poll(() => directTo(a, idB), { timeout: 45_000 }).toBe(true)
   await expect.poll(() => directTo(b, idA), { timeout: 10_000 }).toBe(true)
   const fromA = await a.evaluate(async () => (await window.terrain.mesh).endorseRules(0.5))
@@ -46,7 +40,7 @@ test('100 browser-to-browser WebRTC dials all connect (a failed attempt is retri
   test.setTimeout(300_000)
   const a = await openPeer(browser)
   const b = await openPeer(browser)
-  const [idA, idB] = [await peerId(a), await peerId(b)]
+  const [idA, idB] = [await meshPeerId(a), await meshPeerId(b)]
   const [dialer, target] = idA < idB ? [a, idB] : [b, idA]
   const results = await dialer.evaluate(async (peer) => {
     const mesh = await window.terrain.mesh

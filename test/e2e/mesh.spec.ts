@@ -4,6 +4,7 @@
  */
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import { cleanupRelays, startRelay, type RelayProcess } from '../relay/support/relay-process.js'
+import { meshPeerId, openMeshPage } from './support/mesh-page.js'
 
 let relay: RelayProcess
 
@@ -15,19 +16,7 @@ test.afterAll(async () => {
   await cleanupRelays()
 })
 
-/** Open the app in a fresh context (WebRTC needs a media permission to expose host candidates). */
-async function openPeer(browser: Browser, url = relay.url): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  page.on('pageerror', (e) => {
-    throw e
-  })
-  await page.goto(url)
-  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, {
-    timeout: 30_000,
-  })
-  return page
-}
+const openPeer = (browser: Browser, url = relay.url) => openMeshPage(browser, url)
 
 /** Distinct weights make distinct events (an endorsement is deterministic per epoch and weight). */
 let weight = 0
@@ -87,12 +76,12 @@ test('two tabs of one profile share the log database but not an identity', async
   const second = await first.context().newPage()
   await second.goto(relay.url)
   await second.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
-  const ids = await Promise.all([first, second].map((p) => p.evaluate(async () => (await window.terrain.mesh).peerId)))
+  const ids = await Promise.all([first, second].map((p) => meshPeerId(p)))
   expect(ids[0]).not.toBe(ids[1])
   const fromSecond = await endorse(second)
   await eventually(first, fromSecond)
   // A reloaded tab gets its identity back.
   await first.reload()
   await first.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
-  expect(await first.evaluate(async () => (await window.terrain.mesh).peerId)).toBe(ids[0])
+  expect(await meshPeerId(first)).toBe(ids[0])
 })

@@ -9,6 +9,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test'
 import { builtInPrompt } from '../../core/index.js'
 import { configureOrtForNode, loadBuiltInModelFromDisk } from '../../workers/model/node.js'
 import { cleanupRelays, freePort, startRelay, until, type RelayProcess } from '../relay/support/relay-process.js'
+import { meshPeerId, openMeshPage } from './support/mesh-page.js'
 
 const MODEL = 'terrain-tiny'
 const PROMPT = 'reverse: harbor'
@@ -37,16 +38,10 @@ test.afterAll(async () => {
   await cleanupRelays()
 })
 
-/** A page in its own context, holding its reservation on `relay`. */
+/** A page holding its reservation on `relay`. */
 async function openPeer(browser: Browser, relay: RelayProcess): Promise<{ page: Page; peerId: string }> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  page.on('pageerror', (e) => {
-    throw e
-  })
-  await page.goto(`${relayA.url}/?relay=${relay.peerId}`)
-  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
-  return { page, peerId: await page.evaluate(async () => (await window.terrain.mesh).peerId) }
+  const page = await openMeshPage(browser, `${relayA.url}/?relay=${relay.peerId}`)
+  return { page, peerId: await meshPeerId(page) }
 }
 
 interface SeenByHop {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { expect, test, type Browser, type Page } from '@playwright/test'
 import { cleanupRelays, freePort, startRelay, until, type RelayProcess } from '../relay/support/relay-process.js'
+import { openMeshPage } from './support/mesh-page.js'
 
 const EPOCH_MS = 20_000
 const CONTROL_PLANE_KEY = randomBytes(32).toString('hex')
@@ -31,16 +32,8 @@ test.afterAll(async () => {
   await cleanupRelays()
 })
 
-async function openPeer(browser: Browser, relay: RelayProcess): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'] })
-  const page = await context.newPage()
-  page.on('pageerror', (e) => {
-    throw e
-  })
-  await page.goto(`${relayA.url}/?relay=${relay.peerId}`)
-  await page.waitForFunction(async () => (await window.terrain.mesh).reachable(), null, { timeout: 30_000 })
-  return page
-}
+/** A page holding its reservation on `relay`. */
+const openPeer = (browser: Browser, relay: RelayProcess) => openMeshPage(browser, `${relayA.url}/?relay=${relay.peerId}`)
 
 async function provide(page: Page, model: string): Promise<void> {
   await page.selectOption('#provide-model', model)
