@@ -60,8 +60,8 @@ interface EpochEvidence {
   receiptsByReport: Map<string, Bytes32[]>
   /** prober/target of every admitted attestation. */
   attested: Set<string>
-  /** Probers whose ticket was verified. */
-  ticketed: Set<string>
+  /** Prober → the ticket (nonce and parameters) verified for it: a prober shows one ticket in every receipt, verified once. */
+  ticketed: Map<string, string>
 }
 
 export class EvidenceGate {
@@ -92,8 +92,13 @@ export class EvidenceGate {
       throw new ProbeError('replayed', `prober ${toHex(receipt.proberTransportPubkey).slice(0, 12)}… already has a receipt for challenge ${toHex(receipt.challengeId).slice(0, 12)}… on this target`)
     }
     if (receipt.ticket) {
-      await verifyTicket(receipt.ticket, { world: receipt.world, epoch: receipt.epochId, proberPubkey: receipt.proberTransportPubkey }, this.settings.tickets)
-      held.ticketed.add(toHex(receipt.proberTransportPubkey))
+      const prober = toHex(receipt.proberTransportPubkey)
+      const { ticketBytes, paramsN, paramsR, paramsP } = receipt.ticket
+      const ticket = `${toHex(ticketBytes)}/${paramsN}/${paramsR}/${paramsP}`
+      if (held.ticketed.get(prober) !== ticket) {
+        await verifyTicket(receipt.ticket, { world: receipt.world, epoch: receipt.epochId, proberPubkey: receipt.proberTransportPubkey }, this.settings.tickets)
+        held.ticketed.set(prober, ticket)
+      }
     }
     held.receiptChallenges.add(challenge)
     const report = key(receipt.proberTransportPubkey, receipt.targetRef)
@@ -125,7 +130,7 @@ export class EvidenceGate {
   private epoch(epoch: bigint): EpochEvidence {
     let held = this.epochs.get(epoch)
     if (!held) {
-      held = { targets: new Set(), receiptChallenges: new Set(), receiptsByReport: new Map(), attested: new Set(), ticketed: new Set() }
+      held = { targets: new Set(), receiptChallenges: new Set(), receiptsByReport: new Map(), attested: new Set(), ticketed: new Map() }
       this.epochs.set(epoch, held)
     }
     return held
