@@ -11,7 +11,7 @@ import { byId, percent, row, short } from './dom.js'
 
 const REFRESH_MS = 2_000
 
-function providerCard(p: RouterSnapshot['providers'][number], evidence: RouterSnapshot['evidence']): HTMLElement {
+function providerCard(p: RouterSnapshot['providers'][number], evidence: RouterSnapshot['evidence'], open: boolean): HTMLElement {
   const card = document.createElement('article')
   card.className = 'provider-belief'
   card.dataset.provider = p.providerKey
@@ -23,6 +23,7 @@ function providerCard(p: RouterSnapshot['providers'][number], evidence: RouterSn
   facts.textContent = `mu ${p.mu.toFixed(3)} ± ${p.sigma.toFixed(3)}, trend ${p.trend >= 0 ? '+' : ''}${p.trend.toFixed(3)}/epoch, disagreement ${percent(p.disagreement)}, ${p.reports} reports from ${p.groups} prober groups: ${state}`
   const mine = evidence.filter((e) => e.providerKey === p.providerKey)
   const details = document.createElement('details')
+  details.open = open
   const summary = document.createElement('summary')
   summary.textContent = `evidence: ${mine.filter((e) => e.kind === 'attestation').length} attestations, ${mine.filter((e) => e.kind === 'receipt').length} receipts`
   const list = document.createElement('ul')
@@ -60,7 +61,9 @@ export function bindTerrain(control: ControlPlane): void {
     state.textContent = s.inControlPlane
       ? `epoch ${s.epoch}: in the control plane; routing by belief over ${s.providers.length} providers (plots: mu with its ±sigma band, dots the epoch's robust aggregate, the lower line disagreement)`
       : `epoch ${s.epoch}: outside the control plane; routing uniformly over ${s.providers.length} providers`
-    providers.replaceChildren(...s.providers.map((p) => providerCard(p, s.evidence)))
+    // Redrawn every refresh: a drill-down the reader opened stays open.
+    const open = new Set([...providers.querySelectorAll<HTMLElement>('.provider-belief')].filter((card) => card.querySelector('details')?.open).map((card) => card.dataset.provider))
+    providers.replaceChildren(...s.providers.map((p) => providerCard(p, s.evidence, open.has(p.providerKey))))
     probers.tBodies[0]!.replaceChildren(...s.probers.map((p) => row([short(p.prober), p.trust.toFixed(2), p.ticketed ? 'yes' : 'no', p.lastError === undefined ? '–' : p.lastError.toFixed(3), String(p.group)])))
     disputes.replaceChildren(
       ...s.disputes.map((d) => {
