@@ -1,18 +1,20 @@
 /**
  * The append-only event log of one world: what a peer stores is only ever
- * events that passed validation, each in its origin slot (author's replica id
- * for the event's epoch, author's sequence number). Ingestion is batched so
- * a store writes one transaction per batch.
+ * records that passed validation (plain events, and sealed control-plane
+ * records checked as far as a peer without the key can), each in its origin
+ * slot (author's replica id for the record's epoch, author's sequence
+ * number). Ingestion is batched so a store writes one transaction per batch.
  */
 import { equalBytes, toHex } from './bytes.js'
-import { CanonError, decode } from './canonical.js'
+import { CanonError } from './canonical.js'
 import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
-import { encodeEvent, eventCodec } from './structs.js'
-import { eventSigner, MAX_EVENT_BYTES, validateDecodedEvent, type EventRejection, type RejectionReport } from './events.js'
+import { encodeEvent } from './structs.js'
+import { eventSigner, MAX_EVENT_BYTES, type EventRejection, type RejectionReport } from './events.js'
 import type { EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
 import { deriveReplicaIdSync } from './ids.js'
+import { decodeLogRecord, recordOrigin, validateDecodedRecord, type LogRecord } from './log-record.js'
 import type { LogEntry } from './sync-messages.js'
 import type { Bytes32, Event } from './types.js'
 
@@ -37,7 +39,7 @@ export interface PreparedBatch {
 
 /**
  * Validates many encoded events at once, possibly on other threads, with the
- * rules of `validateEventBytes`; the verdicts (undefined: valid) come back in
+ * rules of `validateRecordBytes`; the verdicts (undefined: valid) come back in
  * input order. Lets a host overlap signature checks with its store's writes.
  */
 export interface BatchValidator {
@@ -82,14 +84,14 @@ export class EventLog {
   async prepare(entries: readonly LogEntry[]): Promise<PreparedBatch> {
     await blake3Ready()
     const rejected: IngestError[] = []
-    const decoded: { entry: LogEntry; event: Event }[] = []
+    const decoded: { entry: LogEntry; record: LogRecord }[] = []
     for (const entry of entries) {
       if (entry.event.length > MAX_EVENT_BYTES) {
-        rejected.push(new IngestError('too-large', `event of ${entry.event.length} bytes exceeds ${MAX_EVENT_BYTES}`))
+        rejected.push(new IngestError('too-large', `record of ${entry.event.length} bytes exceeds ${MAX_EVENT_BYTES}`))
         continue
       }
       try {
-        decoded.push({ entry, event: decode(eventCodec, entry.event) })
+        decoded.push({ entry, record: decodeLogRecord(entry.event) })
       } catch (e) {
         if (!(e instanceof CanonError)) throw e
         rejected.push(new IngestError('malformed', e.message))
@@ -100,21 +102,21 @@ export class EventLog {
     // the store's append still skips anything known or in a taken slot.
     const found: SlotLookup[] =
       decoded.length === 1
-        ? await this.store.lookup(decoded.map(({ entry, event }) => ({ eventId: event.eventId, replicaId: entry.replicaId, seq: entry.seq })))
+        ? await this.store.lookup(decoded.map(({ entry, record }) => ({ eventId: record.id, replicaId: entry.replicaId, seq: entry.seq })))
         : decoded.map(() => ({ stored: false, slotHolder: undefined }))
-    const fresh = decoded.flatMap(({ entry, event }, i) => (found[i]!.stored ? [] : [{ entry, event, slotHolder: found[i]!.slotHolder }]))
+    const fresh = decoded.flatMap(({ entry, record }, i) => (found[i]!.stored ? [] : [{ entry, record, slotHolder: found[i]!.slotHolder }]))
     let duplicates = decoded.length - fresh.length
     const faults = await this.checkAll(fresh)
     const accepted: StoredEntry[] = []
     const seen = new Set<string>()
-    fresh.forEach(({ entry, event }, i) => {
+    fresh.forEach(({ entry, record }, i) => {
       const fault = faults[i]
-      const key = toHex(event.eventId)
+      const key = toHex(record.id)
       if (fault) rejected.push(fault)
       else if (seen.has(key)) duplicates++
       else {
         seen.add(key)
-        accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: event.eventId, event: entry.event })
+        accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: record.id, event: entry.event })
       }
     })
     return { accepted, duplicates, rejected }
@@ -126,31 +128,28 @@ export class EventLog {
     return { added, duplicates: batch.duplicates + batch.accepted.length - added.length, rejected: batch.rejected }
   }
 
-  private async checkAll(fresh: readonly { entry: LogEntry; event: Event; slotHolder: Bytes32 | undefined }[]): Promise<(IngestError | undefined)[]> {
+  private async checkAll(fresh: readonly { entry: LogEntry; record: LogRecord; slotHolder: Bytes32 | undefined }[]): Promise<(IngestError | undefined)[]> {
     const context = { world: this.world, ...(this.options.epochs ? { epochs: this.options.epochs() } : {}) }
     const validator = this.options.validator
     const verdicts = validator
       ? await validator.validate(fresh.map(({ entry }) => entry.event), context)
       : // Concurrent, so a WebCrypto backend may overlap the checks.
         await Promise.all(
-          fresh.map(async ({ entry, event }) => {
-            const result = await validateDecodedEvent(event, entry.event, { ...context, ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}) })
-            return result.ok ? undefined : { code: result.error.code, message: result.error.message }
-          }),
+          fresh.map(({ entry, record }) => validateDecodedRecord(record, entry.event, { ...context, ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}) })),
         )
-    return fresh.map(({ entry, event, slotHolder }, i) => {
+    return fresh.map(({ entry, record, slotHolder }, i) => {
       const verdict = verdicts[i]
-      return verdict ? new IngestError(verdict.code, verdict.message) : this.checkSlot(entry, event, slotHolder)
+      return verdict ? new IngestError(verdict.code, verdict.message) : this.checkSlot(entry, record, slotHolder)
     })
   }
 
-  /** What validation of the event alone cannot see: whether it sits in the right origin slot. */
-  private checkSlot(entry: LogEntry, event: Event, slotHolder: Bytes32 | undefined): IngestError | undefined {
-    if (!equalBytes(originOf(event), entry.replicaId)) {
+  /** What validation of the record alone cannot see: whether it sits in the right origin slot. */
+  private checkSlot(entry: LogEntry, record: LogRecord, slotHolder: Bytes32 | undefined): IngestError | undefined {
+    if (!equalBytes(recordOrigin(record), entry.replicaId)) {
       return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
     }
     if (entry.seq < 1n) return new IngestError('bad-seq', 'sequence numbers start at 1')
-    if (slotHolder && !equalBytes(slotHolder, event.eventId)) {
+    if (slotHolder && !equalBytes(slotHolder, record.id)) {
       return new IngestError('seq-conflict', `origin slot ${entry.seq} already holds another event`)
     }
     return undefined
@@ -162,20 +161,31 @@ export class EventLog {
    * publications take consecutive slots.
    */
   author(event: Event): Promise<LogEntry> {
-    const run = this.authoring.then(() => this.authorNow(event))
+    return this.authorRecord(encodeEvent(event))
+  }
+
+  /** `author` for record bytes: a plain event's encoding, or a sealed record this peer made. */
+  authorRecord(record: Uint8Array): Promise<LogEntry> {
+    const run = this.authoring.then(() => this.authorNow(record))
     this.authoring = run.catch(() => undefined)
     return run
   }
 
-  private async authorNow(event: Event): Promise<LogEntry> {
+  private async authorNow(bytes: Uint8Array): Promise<LogEntry> {
     await blake3Ready()
-    const replicaId = originOf(event)
-    // Own events fill their origin without holes, so its counter is the last seq.
+    let replicaId: Bytes32
+    try {
+      replicaId = recordOrigin(decodeLogRecord(bytes))
+    } catch (e) {
+      if (e instanceof CanonError) throw new IngestError('malformed', e.message)
+      throw e
+    }
+    // Own records fill their origin without holes, so its counter is the last seq.
     const mine = (await this.store.versionVector()).find((v) => equalBytes(v.replicaId, replicaId))
-    const entry: LogEntry = { replicaId, seq: (mine?.counter ?? 0n) + 1n, event: encodeEvent(event) }
+    const entry: LogEntry = { replicaId, seq: (mine?.counter ?? 0n) + 1n, event: bytes }
     const { added, rejected } = await this.ingest([entry])
     if (added.length !== 1) {
-      throw rejected[0] ?? new IngestError('seq-conflict', 'the event is already in the log')
+      throw rejected[0] ?? new IngestError('seq-conflict', 'the record is already in the log')
     }
     return entry
   }

@@ -5,7 +5,7 @@
  * implementation must pass.
  */
 import { compareBytes, toHex } from './bytes.js'
-import { isDescriptorEvent } from './events.js'
+import { isControlPlaneRecord } from './events.js'
 import type { Bytes32, VersionVectorEntry } from './types.js'
 
 /** An event as stored: its canonical bytes, id and origin slot. */
@@ -48,12 +48,13 @@ export interface EventStore {
   entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]>
   count(): Promise<number>
   /**
-   * Calls `visit` with the bytes of every stored provider descriptor event
-   * (see `isDescriptorEvent`), once each, in no set order: what a peer
-   * rebuilds its provider directory from at start. Stores keep these apart
-   * (an index), so the rest of the log is not read.
+   * Calls `visit` with the bytes of every stored control-plane record
+   * (see `isControlPlaneRecord`: descriptors, sealed records, plain
+   * evidence), once each, in no set order: what a peer rebuilds its provider
+   * directory and its router from at start. Stores keep these apart (an
+   * index), so the rest of the log is not read.
    */
-  descriptorEvents(visit: (event: Uint8Array) => void): Promise<void>
+  controlPlaneRecords(visit: (record: Uint8Array) => void): Promise<void>
 }
 
 interface Origin {
@@ -67,8 +68,8 @@ export class MemoryEventStore implements EventStore {
   private readonly byId = new Map<string, StoredEntry>()
   private readonly origins = new Map<string, Origin>()
 
-  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
-    for (const entry of this.byId.values()) if (isDescriptorEvent(entry.event)) visit(entry.event)
+  async controlPlaneRecords(visit: (record: Uint8Array) => void): Promise<void> {
+    for (const entry of this.byId.values()) if (isControlPlaneRecord(entry.event)) visit(entry.event)
   }
 
   async append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {

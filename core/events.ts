@@ -10,6 +10,7 @@ import { getEd25519, type Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { blake3Ready, blake3Sync } from './hash.js'
 import { deriveEventIdSync } from './ids.js'
+import { isSealedRecord } from './record-kind.js'
 import { checkDescriptor, SIG_DOMAIN } from './signing.js'
 import { eventCodec } from './structs.js'
 import { EVENT_TYPES, type Bytes32, type Event, type EventBody, type EventType } from './types.js'
@@ -228,29 +229,17 @@ async function validateDecoded(event: Event, bytes: Uint8Array, options: EventVa
   return fault ?? { ok: true, event }
 }
 
-/**
- * `validateEventBytes` over many events at once, concurrently (a WebCrypto
- * backend overlaps the checks): a verdict per event, in order, undefined
- * for a valid one.
- */
-export function validateEventsBytes(events: readonly Uint8Array[], options: EventValidationOptions = {}): Promise<(RejectionReport | undefined)[]> {
-  return Promise.all(
-    events.map(async (bytes) => {
-      const result = await validateEventBytes(bytes, options)
-      return result.ok ? undefined : { code: result.error.code, message: result.error.message }
-    }),
-  )
-}
-
 const DESCRIPTOR_TYPE_INDEX = EVENT_TYPES.indexOf('descriptorPublish')
 const CONTROL_PLANE_TYPE_INDEXES = (['descriptorPublish', 'receipt', 'attestation', 'dispute'] as const).map((t) => EVENT_TYPES.indexOf(t))
 
 /**
  * The event type index of encoded event bytes, read from the header alone
  * (event_id, world, epoch_id, then event_type), so a log can be scanned for
- * one kind of event without decoding every event; undefined when unreadable.
+ * one kind of event without decoding every event; undefined when unreadable
+ * or when the bytes are a sealed record, whose type only its opener knows.
  */
 export function eventTypeIndex(bytes: Uint8Array): number | undefined {
+  if (isSealedRecord(bytes)) return undefined
   try {
     const reader = new Reader(bytes)
     reader.take(64)
@@ -266,8 +255,13 @@ export function isDescriptorEvent(bytes: Uint8Array): boolean {
   return eventTypeIndex(bytes) === DESCRIPTOR_TYPE_INDEX
 }
 
-/** Whether an encoded event is one a router's belief field reads: a descriptor, receipt, attestation or dispute. */
-export function isControlPlaneEvent(bytes: Uint8Array): boolean {
+/**
+ * Whether log-record bytes are something a router reads: a descriptor, a
+ * sealed record, or a plain receipt, attestation or dispute (members only
+ * ever publish these sealed, but a router reads them from any source).
+ */
+export function isControlPlaneRecord(bytes: Uint8Array): boolean {
+  if (isSealedRecord(bytes)) return true
   const type = eventTypeIndex(bytes)
   return type !== undefined && CONTROL_PLANE_TYPE_INDEXES.includes(type)
 }

@@ -7,16 +7,20 @@
  *
  * Keys (binary): `e|eventId` → `replicaId | seq (u64 BE) | event`;
  * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE);
- * `d|eventId` → empty, for each provider descriptor event (so those are found without reading the log).
+ * `p|eventId` → empty, for each control-plane record (so those are found without reading the log);
+ * `v` → layout version (u64 BE). Layout 1 marked descriptor events only, under `d|eventId`.
  */
 import { ClassicLevel } from 'classic-level'
-import { be64, compareBytes, concatBytes, isDescriptorEvent, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { be64, compareBytes, concatBytes, isControlPlaneRecord, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
 const E = 0x65 // 'e'
 const S = 0x73 // 's'
 const C = 0x63 // 'c'
-const D = 0x64 // 'd'
+const P = 0x70 // 'p'
+const LEGACY_DESCRIPTOR_MARK = 0x64 // 'd'
 const COUNT_KEY = new Uint8Array([0x6e]) // 'n'
+const LAYOUT_KEY = new Uint8Array([0x76]) // 'v'
+const LAYOUT = 2n
 
 
 /** classic-level hands out Buffers; the store's contract is plain Uint8Arrays. */
@@ -25,6 +29,21 @@ const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b)
 const eventKey = (id: Bytes32) => concatBytes(new Uint8Array([E]), id)
 const slotKey = (replicaId: Bytes32, seq: bigint) => concatBytes(new Uint8Array([S]), replicaId, be64(seq))
 const counterKey = (replicaId: Bytes32) => concatBytes(new Uint8Array([C]), replicaId)
+const controlPlaneMark = (id: Bytes32) => concatBytes(new Uint8Array([P]), id)
+
+/** Bring a layout-1 database to layout 2 in one batch: mark every control-plane record, drop the descriptor marks. */
+async function upgradeLayout(db: Db): Promise<void> {
+  const stored = await db.get(LAYOUT_KEY)
+  if (stored && readBe64(stored) >= LAYOUT) return
+  const ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = []
+  for await (const key of db.keys({ gte: new Uint8Array([LEGACY_DESCRIPTOR_MARK]), lt: new Uint8Array([LEGACY_DESCRIPTOR_MARK + 1]) })) ops.push({ type: 'del', key })
+  // `e|eventId` → replicaId (32) | seq (8) | event
+  for await (const [key, value] of db.iterator({ gte: new Uint8Array([E]), lt: new Uint8Array([E + 1]) })) {
+    if (isControlPlaneRecord(value.subarray(40))) ops.push({ type: 'put', key: controlPlaneMark(key.subarray(1)), value: new Uint8Array(0) })
+  }
+  ops.push({ type: 'put', key: LAYOUT_KEY, value: be64(LAYOUT) })
+  await db.batch(ops, { sync: true })
+}
 
 export interface LevelEventStoreOptions {
   /** fsync every batch (survives power loss, not only process death). */
@@ -44,6 +63,7 @@ export class LevelEventStore implements EventStore {
   static async open(path: string, options: LevelEventStoreOptions = {}): Promise<LevelEventStore> {
     const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(path, { keyEncoding: 'view', valueEncoding: 'view' })
     await db.open()
+    await upgradeLayout(db)
     return new LevelEventStore(db, options.fsync ?? false)
   }
 
@@ -51,8 +71,8 @@ export class LevelEventStore implements EventStore {
     return this.db.close()
   }
 
-  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
-    const marks = await this.db.keys({ gte: new Uint8Array([D]), lt: new Uint8Array([D + 1]) }).all()
+  async controlPlaneRecords(visit: (record: Uint8Array) => void): Promise<void> {
+    const marks = await this.db.keys({ gte: new Uint8Array([P]), lt: new Uint8Array([P + 1]) }).all()
     const values = await this.db.getMany(marks.map((mark) => concatBytes(new Uint8Array([E]), mark.subarray(1))))
     // `e|eventId` → replicaId (32) | seq (8) | event
     for (const value of values) if (value) visit(plain(value.subarray(40)))
@@ -79,7 +99,7 @@ export class LevelEventStore implements EventStore {
       added.push(copy)
       ops.push({ type: 'put', key: eventKey(e.eventId), value: concatBytes(e.replicaId, be64(e.seq), e.event) })
       ops.push({ type: 'put', key: slotKey(e.replicaId, e.seq), value: e.eventId })
-      if (isDescriptorEvent(e.event)) ops.push({ type: 'put', key: concatBytes(new Uint8Array([D]), e.eventId), value: new Uint8Array(0) })
+      if (isControlPlaneRecord(e.event)) ops.push({ type: 'put', key: controlPlaneMark(e.eventId), value: new Uint8Array(0) })
     })
     if (added.length === 0) return []
     const origins = new Map(added.map((e) => [toHex(e.replicaId), e.replicaId]))

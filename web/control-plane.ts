@@ -24,7 +24,7 @@ export interface ControlPlane {
   join(keyHex: string): Promise<void>
   inControlPlane(): boolean
   snapshot(): Promise<RouterSnapshot>
-  /** Probe every current provider once, this epoch; events are published as soon as they are signed. */
+  /** Probe every current provider once, this epoch; the evidence is sealed and published together once the run ends. */
   probeEpoch(options: ProbeRunOptions, onProgress: (p: ProbeProgressView) => void): Promise<ProbeEpochSummary>
 }
 
@@ -52,7 +52,7 @@ export async function startControlPlane(
   await log.connectRouter(Comlink.transfer(channel.port2, [channel.port2]))
   setInterval(async () => {
     const outbox = await router.takeOutbox()
-    if (outbox.length > 0) await log.publishEvents(outbox)
+    if (outbox.length > 0) await log.publishRecords(outbox)
   }, OUTBOX_MS)
 
   return {
@@ -78,7 +78,8 @@ export async function startControlPlane(
         return answer.text
       }
       const summary = await prober.runEpoch(targets, Comlink.proxy(ask), Comlink.proxy(onProgress), options)
-      await log.publishEvents(summary.events)
+      // Sealed under the control-plane key: providers and relays store and forward them, unable to read them.
+      await log.publishRecords(await router.seal(summary.events))
       return summary
     },
   }

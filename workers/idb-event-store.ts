@@ -7,8 +7,8 @@
  *
  * Object stores: `events` (eventId → { slot, event }, unique index `slot`
  * on replicaId | seq u64 BE), `counters` (replicaId → contiguous counter).
- * A record holds only the slot key and the event (and a mark on descriptor
- * events, for the sparse `descriptor` index): the origin is in the slot key,
+ * A record holds only the slot key and the event (and a mark on
+ * control-plane records, for the sparse `controlPlane` index): the origin is in the slot key,
  * the event id is the primary key. Fewer fields mean less cloning per
  * write, which is most of an append's cost on the calling thread.
  */
@@ -25,7 +25,7 @@ import {
   type StoredEntry,
   toHex,
   type VersionVectorEntry,
-  isDescriptorEvent,
+  isControlPlaneRecord,
 } from '../core/index.js'
 
 /** IndexedDB keys must be views of a plain ArrayBuffer; every array here is (none is shared memory). */
@@ -36,7 +36,14 @@ interface StoredRecord {
   /** replicaId | seq as u64 BE: the origin slot, and the index key. */
   slot: Key
   event: Uint8Array
-  /** Present (1) on provider descriptor events only: a sparse index finds them without reading the log. */
+  /** Present (1) on control-plane records only (see `isControlPlaneRecord`): a sparse index finds them without reading the log. */
+  controlPlane?: 1
+}
+
+/** The record layout of schema version 3, kept for its migration: only descriptor events were marked. */
+interface RecordV3 {
+  slot: Key
+  event: Uint8Array
   descriptor?: 1
 }
 
@@ -46,30 +53,31 @@ interface RecordV1 extends StoredEntry {
 }
 
 interface EventDb extends DBSchema {
-  events: { key: Key; value: StoredRecord; indexes: { slot: Key; descriptor: number } }
+  events: { key: Key; value: StoredRecord; indexes: { slot: Key; controlPlane: number } }
   counters: { key: Key; value: bigint }
 }
 
-const SCHEMA_VERSION = 3
+const SCHEMA_VERSION = 4
 
 const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, be64(seq)))
 function entryOf({ slot, event }: StoredRecord, eventId: Key): StoredEntry {
   return { replicaId: slot.subarray(0, 32), seq: readBe64(slot, 32), eventId: new Uint8Array(eventId), event }
 }
 
-/** What is stored for an event: its slot and bytes, and the descriptor mark where it applies. */
-const recordOf = (slot: Key, event: Uint8Array): StoredRecord => (isDescriptorEvent(event) ? { slot, event, descriptor: 1 } : { slot, event })
+/** What is stored for a record: its slot and bytes, and the control-plane mark where it applies. */
+const recordOf = (slot: Key, event: Uint8Array): StoredRecord => (isControlPlaneRecord(event) ? { slot, event, controlPlane: 1 } : { slot, event })
 
 /**
  * Version 1 stored every field of the entry; version 2 keeps the slot and the
- * event; version 3 marks descriptor events. One pass brings either to version 3.
+ * event; version 3 marked descriptor events; version 4 marks every
+ * control-plane record. One pass brings any of them to version 4.
  */
 async function migrate(tx: IDBPTransaction<EventDb, StoreNames<EventDb>[], 'versionchange'>, oldVersion: number): Promise<void> {
   let cursor = await tx.objectStore('events').openCursor()
   while (cursor) {
-    const old = cursor.value as unknown as RecordV1
+    const old = cursor.value as unknown as RecordV1 & RecordV3
     const record = recordOf(old.slot, old.event)
-    if (oldVersion < 2 || record.descriptor) await cursor.update(record)
+    if (oldVersion < 2 || old.descriptor || record.controlPlane) await cursor.update(record)
     cursor = await cursor.continue()
   }
 }
@@ -86,8 +94,10 @@ export class IndexedDbEventStore implements EventStore {
           database.createObjectStore('events').createIndex('slot', 'slot', { unique: true })
           database.createObjectStore('counters')
         }
-        if (oldVersion < 3) tx.objectStore('events').createIndex('descriptor', 'descriptor')
-        if (oldVersion >= 1 && oldVersion < 3) migration = migrate(tx, oldVersion)
+        // The version-3 index has another name and field; the typed schema no longer knows it.
+        if (oldVersion === 3) (tx.objectStore('events') as unknown as IDBObjectStore).deleteIndex('descriptor')
+        if (oldVersion < 4) tx.objectStore('events').createIndex('controlPlane', 'controlPlane')
+        if (oldVersion >= 1 && oldVersion < 4) migration = migrate(tx, oldVersion)
       },
     })
     // openDB resolves once the upgrade transaction committed, so the migration is done; surface its failure, if any.
@@ -177,8 +187,8 @@ export class IndexedDbEventStore implements EventStore {
     return records.map((r, i) => entryOf(r, eventIds[i]!))
   }
 
-  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
-    for (const record of await this.db.getAllFromIndex('events', 'descriptor')) visit(record.event)
+  async controlPlaneRecords(visit: (record: Uint8Array) => void): Promise<void> {
+    for (const record of await this.db.getAllFromIndex('events', 'controlPlane')) visit(record.event)
   }
 
   async count(): Promise<number> {

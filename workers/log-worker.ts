@@ -23,8 +23,8 @@ import {
   type Signer,
   type World,
   worldRules,
-  decodeEvent,
-  isControlPlaneEvent,
+  isControlPlaneRecord,
+  recordIdOf,
 } from '../core/index.js'
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
@@ -66,8 +66,10 @@ export interface ServedModelSummary {
 
 let opened: Opened | undefined
 let outbound: OutboundFrame = () => {}
-/** The router worker, when the page connected one: it gets every control-plane event stored. */
+/** The router worker, when the page connected one: it gets every control-plane record stored. */
 let router: Comlink.Remote<RouterWorkerApi> | undefined
+/** Records stored while the router is being connected: handed over after its replay unless the replay had them. */
+let arrivedWhileConnecting: Uint8Array[] | undefined
 const recent: LogStatus['recent'] = []
 
 function current(): Opened {
@@ -85,10 +87,13 @@ const api = {
     const log = new EventLog(world.id, store, { validator: new ValidationPool() })
     const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })
     const providers = new ProviderDirectory(world.id)
-    await store.descriptorEvents((event) => providers.addEncoded(event))
+    await store.controlPlaneRecords((record) => providers.addEncoded(record))
     replica.onStored(({ eventId, event, from }) => {
       providers.addEncoded(event)
-      if (router && isControlPlaneEvent(event)) void router.ingest(event)
+      if (isControlPlaneRecord(event)) {
+        if (router) void router.ingest(event)
+        else arrivedWhileConnecting?.push(event)
+      }
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)
@@ -97,22 +102,30 @@ const api = {
     return { world: toHex(world.id), seed }
   },
 
-  /** Connect the router worker (over a port the page made): it gets the descriptors held now and every control-plane event from now on. */
+  /**
+   * Connect the router worker (over a port the page made): it replays every
+   * control-plane record stored (so beliefs survive a reload) and gets each
+   * new one as it is stored.
+   */
   async connectRouter(port: MessagePort): Promise<void> {
-    router = Comlink.wrap<RouterWorkerApi>(port)
-    const descriptors: Uint8Array[] = []
-    await current().store.descriptorEvents((event) => void descriptors.push(event))
-    for (const event of descriptors) await router.ingest(event)
+    const remote = Comlink.wrap<RouterWorkerApi>(port)
+    arrivedWhileConnecting = []
+    const records: Uint8Array[] = []
+    await current().store.controlPlaneRecords((record) => void records.push(record))
+    await remote.replay(records)
+    router = remote
+    const replayed = new Set(records.map(toHex))
+    for (const record of arrivedWhileConnecting.splice(0)) if (!replayed.has(toHex(record))) await remote.ingest(record)
+    arrivedWhileConnecting = undefined
   },
 
-  /** Publish events this peer signed elsewhere (the prober's evidence, the router's disputes); returns how many were new. */
-  async publishEvents(encoded: Uint8Array[]): Promise<number> {
+  /** Publish records this peer made elsewhere (its sealed evidence and disputes); returns how many were new. */
+  async publishRecords(records: Uint8Array[]): Promise<number> {
     const { replica, store } = current()
     let added = 0
-    for (const bytes of encoded) {
-      const event = decodeEvent(bytes)
-      if (await store.has(event.eventId)) continue
-      await replica.publish(event)
+    for (const bytes of records) {
+      if (await store.has(await recordIdOf(bytes))) continue
+      await replica.publishRecord(bytes)
       added++
     }
     return added

@@ -3,20 +3,25 @@
  * fed with every event the log stores, and the choice of provider for each
  * prompt. It holds the control-plane key (when the peer has one) and the
  * Handle secret; neither, nor any belief, ever leaves it except as pictures
- * for this page's own Terrain view.
+ * for this page's own Terrain view. Evidence travels sealed under the
+ * control-plane key: this worker seals what this peer publishes and opens
+ * what the log stores.
  */
 import * as Comlink from 'comlink'
 import {
   BeliefRouter,
   createSigner,
   createWorld,
+  ControlPlaneKeyring,
   decodeEvent,
   disputeEvent,
   encodeEvent,
   epochAt,
   fromHex,
+  SealError,
   toHex,
   worldRules,
+  type Event,
   type BeliefPoint,
   type DisputeView,
   type MetricsVector,
@@ -49,6 +54,8 @@ export interface RouterSnapshot {
 
 let router: BeliefRouter | undefined
 let signer: Signer | undefined
+let keyring: ControlPlaneKeyring | undefined
+let ticking: ReturnType<typeof setInterval> | undefined
 const outbox: Uint8Array[] = []
 const evidence: RouterSnapshot['evidence'] = []
 const EVIDENCE_KEPT = 500
@@ -63,9 +70,21 @@ const api = {
   async start(worldPhrase: string, epochMs: number, seed: Uint8Array, controlPlaneKey: string): Promise<void> {
     const world = await createWorld(worldPhrase, worldRules(epochMs))
     const handleSecret = crypto.getRandomValues(new Uint8Array(32))
-    router = new BeliefRouter(world, { controlPlaneKey: controlPlaneKey ? fromHex(controlPlaneKey) : undefined, handleSecret })
+    router = new BeliefRouter(world, { controlPlaneKey: undefined, handleSecret })
+    keyring = new ControlPlaneKeyring(world.id)
     signer = await createSigner(seed)
-    setInterval(() => void tick(), TICK_MS)
+    if (controlPlaneKey) await api.joinControlPlane(controlPlaneKey)
+  },
+
+  /**
+   * The log's stored control-plane records, once, at start: evidence of past
+   * epochs counts as it did when it arrived (nothing is late in a replay).
+   * Epochs start closing only after it, so none closes before its evidence
+   * is in.
+   */
+  async replay(records: Uint8Array[]): Promise<void> {
+    for (const bytes of records) await take(bytes, true)
+    ticking ??= setInterval(() => void tick(), TICK_MS)
   },
 
   /** Serves this API on `port` too: the log worker feeds stored events through it. */
@@ -73,32 +92,25 @@ const api = {
     Comlink.expose(api, port)
   },
 
-  /** Joins the world's control plane with its master key (hex). */
-  joinControlPlane(controlPlaneKey: string): void {
+  /** Joins the world's control plane with its master key (hex); sealed records held so far are opened with it. */
+  async joinControlPlane(controlPlaneKey: string): Promise<void> {
     const key = fromHex(controlPlaneKey)
-    if (key.length !== 32) throw new RangeError(`a control-plane key is 32 bytes, got ${key.length}`)
+    const held = keyring!.join(key)
     current().setControlPlaneKey(key)
+    for (const bytes of held) await take(bytes, false)
   },
 
-  /** One stored event, encoded (the log worker calls this for each). */
-  ingest(bytes: Uint8Array): void {
-    const r = current()
-    const event = decodeEvent(bytes)
-    r.ingest(event, Date.now())
-    const body = event.body
-    if (body.type === 'receipt' || body.type === 'attestation') {
-      const item = body.type === 'receipt' ? body.receipt : body.attestation
-      evidence.unshift({
-        eventId: toHex(event.eventId),
-        kind: body.type,
-        epoch: event.epochId.toString(),
-        prober: toHex(item.proberTransportPubkey),
-        targetRef: toHex(item.targetRef),
-        providerKey: undefined,
-        ...(body.type === 'attestation' ? { metrics: { ...body.attestation.metrics } } : {}),
-      })
-      evidence.length = Math.min(evidence.length, EVIDENCE_KEPT)
-    }
+  /** One stored control-plane record (the log worker calls this for each as it is stored). */
+  ingest(bytes: Uint8Array): Promise<void> {
+    return take(bytes, false)
+  },
+
+  /** Seals events this peer signed (its prober's evidence) for the log to publish; refuses outside the control plane. */
+  async seal(events: Uint8Array[]): Promise<Uint8Array[]> {
+    if (!signer || !keyring) throw new Error('the router is not started yet')
+    const sealed: Uint8Array[] = []
+    for (const bytes of events) sealed.push(await keyring.seal(decodeEvent(bytes), bytes, signer))
+    return sealed
   },
 
   /** The provider a prompt for `model` goes to (its key), by belief in the control plane, else uniformly. */
@@ -143,7 +155,42 @@ const api = {
 
 async function tick(): Promise<void> {
   if (!router || !signer) return
-  for (const pair of await router.tick(Date.now())) outbox.push(encodeEvent(await disputeEvent(pair, signer)))
+  for (const pair of await router.tick(Date.now())) {
+    const dispute = await disputeEvent(pair, signer)
+    outbox.push(await keyring!.seal(dispute, encodeEvent(dispute), signer))
+  }
+}
+
+/** A stored record to the router: opened first when sealed; kept for later when this peer has no key yet. */
+async function take(bytes: Uint8Array, replay: boolean): Promise<void> {
+  const r = current()
+  try {
+    const read = await keyring!.read(bytes)
+    if (read.kind !== 'event') return
+    r.ingest(read.event, Date.now(), replay)
+    noteEvidence(read.event)
+  } catch (e) {
+    if (!(e instanceof SealError)) throw e
+    r.rejections.set(e.code, (r.rejections.get(e.code) ?? 0) + 1)
+  }
+}
+
+/** Keeps what the Terrain view's evidence table lists. */
+function noteEvidence(event: Event): void {
+  const body = event.body
+  if (body.type === 'receipt' || body.type === 'attestation') {
+    const item = body.type === 'receipt' ? body.receipt : body.attestation
+    evidence.unshift({
+      eventId: toHex(event.eventId),
+      kind: body.type,
+      epoch: event.epochId.toString(),
+      prober: toHex(item.proberTransportPubkey),
+      targetRef: toHex(item.targetRef),
+      providerKey: undefined,
+      ...(body.type === 'attestation' ? { metrics: { ...body.attestation.metrics } } : {}),
+    })
+    evidence.length = Math.min(evidence.length, EVIDENCE_KEPT)
+  }
 }
 
 export type RouterWorkerApi = typeof api

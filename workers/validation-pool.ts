@@ -6,7 +6,7 @@
  * latency.
  */
 import * as Comlink from 'comlink'
-import { TerrainError, validateEventsBytes, type BatchValidator, type Bytes32, type RejectionReport } from '../core/index.js'
+import { TerrainError, validateRecordsBytes, type BatchValidator, type Bytes32, type RejectionReport } from '../core/index.js'
 import { packEvents } from './packed-events.js'
 import type { ValidationWorkerApi } from './validation-worker.js'
 
@@ -54,7 +54,7 @@ export class ValidationPool implements BatchValidator {
   }
 
   async validate(events: readonly Uint8Array[], context: Context): Promise<(RejectionReport | undefined)[]> {
-    if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateEventsBytes(events, context)
+    if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateRecordsBytes(events, context)
     const share = Math.ceil(events.length / this.workers.length)
     const parts = await Promise.all(
       this.workers.map(({ api }, i) => {

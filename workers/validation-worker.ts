@@ -4,12 +4,12 @@
  * while the next is being verified here.
  */
 import * as Comlink from 'comlink'
-import { validateEventsBytes, type RejectionReport } from '../core/index.js'
+import { validateRecordsBytes, type RejectionReport } from '../core/index.js'
 import { unpackEvents, type PackedEvents } from './packed-events.js'
 
 const api = {
   async validate(packed: PackedEvents, world: Uint8Array, epochs?: { min: bigint; max: bigint }): Promise<(RejectionReport | undefined)[]> {
-    return validateEventsBytes(unpackEvents(packed), { world, ...(epochs ? { epochs } : {}) })
+    return validateRecordsBytes(unpackEvents(packed), { world, ...(epochs ? { epochs } : {}) })
   },
 }
 

@@ -3,7 +3,19 @@
  * IndexedDB, the relay's database): call it from a test file with a factory.
  */
 import { describe, expect, it } from 'vitest'
-import { createEvent, createSigner, encodeEvent, signDescriptor, type EventStore, type StoredEntry } from '../../core/index.js'
+import {
+  createEvent,
+  createSigner,
+  deriveSealKey,
+  encodeEvent,
+  sampleAttestationEvent,
+  sealEvent,
+  signDescriptor,
+  signRuleEndorsement,
+  toHex,
+  type EventStore,
+  type StoredEntry,
+} from '../../core/index.js'
 
 const fill = (b: number) => new Uint8Array(32).fill(b)
 const entry = (origin: number, seq: bigint, id: number): StoredEntry => ({
@@ -71,19 +83,22 @@ export function eventStoreAcceptance(name: string, create: () => Promise<EventSt
       expect(await store.entriesAfter(fill(9), 0n, 10)).toEqual([])
     })
 
-    it('lists its descriptor events, and only those', async () => {
+    it('lists its control-plane records (descriptors, sealed records, plain evidence), and only those', async () => {
       const store = await create()
       const world = fill(9)
-      const descriptor = await signDescriptor(
-        { world, descriptorEpoch: 1n, contactPoints: ['/p2p/provider'], capability: { type: 'fah', fah: fill(8) } },
-        await createSigner(fill(7)),
-      )
-      const event = await createEvent({ type: 'descriptorPublish', descriptorPublish: { world, epochId: 1n, descriptor } })
-      const bytes = encodeEvent(event)
-      await store.append([entry(1, 1n, 10), { replicaId: fill(3), seq: 1n, eventId: event.eventId, event: bytes }, entry(1, 2n, 12)])
+      const signer = await createSigner(fill(7))
+      const descriptor = await signDescriptor({ world, descriptorEpoch: 1n, contactPoints: ['/p2p/provider'], capability: { type: 'fah', fah: fill(8) } }, signer)
+      const descriptorBytes = encodeEvent(await createEvent({ type: 'descriptorPublish', descriptorPublish: { world, epochId: 1n, descriptor } }))
+      const attestation = await sampleAttestationEvent(world, signer, 1)
+      const attestationBytes = encodeEvent(attestation)
+      const sealedBytes = await sealEvent(attestation, attestationBytes, await deriveSealKey(fill(5), world, 1n), signer)
+      const endorsement = await signRuleEndorsement({ world, epochId: 1n, ruleBundleHash: fill(4), weight: 1 }, signer)
+      const endorsementBytes = encodeEvent(await createEvent({ type: 'ruleEndorsement', ruleEndorsement: endorsement }))
+      const at = (seq: bigint, id: number, event: Uint8Array): StoredEntry => ({ replicaId: fill(3), seq, eventId: fill(id), event })
+      await store.append([entry(1, 1n, 10), at(1n, 20, descriptorBytes), at(2n, 21, sealedBytes), at(3n, 22, attestationBytes), at(4n, 23, endorsementBytes), entry(1, 2n, 12)])
       const seen: Uint8Array[] = []
-      await store.descriptorEvents((e) => seen.push(e))
-      expect(seen).toEqual([bytes])
+      await store.controlPlaneRecords((record) => seen.push(record))
+      expect(seen.map(toHex).sort()).toEqual([descriptorBytes, sealedBytes, attestationBytes].map(toHex).sort())
     })
 
     it('keeps its own copy of the bytes it is given', async () => {

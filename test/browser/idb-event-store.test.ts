@@ -1,6 +1,6 @@
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
-import { be64, concatBytes, createSigner, createWorld, decodeEvent, descriptorEvent, EventLog, MemoryEventStore, sampleAttestationEvent, toHex } from '../../core/index.js'
+import { be64, concatBytes, createEvent, createSigner, createWorld, decodeEvent, descriptorEvent, EventLog, MemoryEventStore, sampleAttestationEvent, signRuleEndorsement, toHex } from '../../core/index.js'
 import { IndexedDbEventStore } from '../../workers/idb-event-store.js'
 import { eventStoreAcceptance } from '../acceptance/event-store.js'
 
@@ -42,39 +42,51 @@ describe('IndexedDbEventStore schema upgrade', () => {
     expect(await store.append([stored!])).toHaveLength(1)
     expect((await store.versionVector())[0]!.counter).toBe(6n)
     const raw = await openDB(name)
-    expect(Object.keys(await raw.get('events', originals[0]!.eventId as Uint8Array<ArrayBuffer>)).sort()).toEqual(['event', 'slot'])
+    // Slot and bytes only, and the mark an attestation (a control-plane record) gets.
+    expect(Object.keys(await raw.get('events', originals[0]!.eventId as Uint8Array<ArrayBuffer>)).sort()).toEqual(['controlPlane', 'event', 'slot'])
     raw.close()
     store.close()
   })
 
-  it('marks descriptor events already stored by version 2, so the descriptor index finds them', async () => {
-    const name = `terrain-v2-${Date.now()}`
-    const world = await createWorld('quiet harbor lantern')
-    const provider = await createSigner(new Uint8Array(32).fill(6))
-    const descriptor = await descriptorEvent({
-      world: world.id,
-      epoch: 3n,
-      contactPoints: ['/p2p/provider'],
-      model: { baseModelId: 'terrain-tiny', weightsDigest: new Uint8Array(32).fill(1), runtimeId: 'wasm', contextLimit: 128 },
-      signer: provider,
-    })
-    const log = new EventLog(world.id, new MemoryEventStore())
-    const authored = [await log.author(await sampleAttestationEvent(world.id, provider, 1)), await log.author(descriptor)]
-    // The version-2 layout: slot and event only, no descriptor mark or index.
-    const v2 = await openDB(name, 2, {
-      upgrade(db) {
-        db.createObjectStore('events').createIndex('slot', 'slot', { unique: true })
-        db.createObjectStore('counters')
-      },
-    })
-    for (const e of authored) await v2.add('events', { slot: concatBytes(e.replicaId, be64(e.seq)), event: e.event }, decodeEvent(e.event).eventId as Uint8Array<ArrayBuffer>)
-    v2.close()
+  for (const oldVersion of [2, 3]) {
+    it(`marks control-plane records already stored by version ${oldVersion}, so the control-plane index finds them`, async () => {
+      const name = `terrain-v${oldVersion}-${Date.now()}`
+      const world = await createWorld('quiet harbor lantern')
+      const provider = await createSigner(new Uint8Array(32).fill(6))
+      const descriptor = await descriptorEvent({
+        world: world.id,
+        epoch: 3n,
+        contactPoints: ['/p2p/provider'],
+        model: { baseModelId: 'terrain-tiny', weightsDigest: new Uint8Array(32).fill(1), runtimeId: 'wasm', contextLimit: 128 },
+        signer: provider,
+      })
+      const endorsement = await createEvent({ type: 'ruleEndorsement', ruleEndorsement: await signRuleEndorsement({ world: world.id, epochId: 3n, ruleBundleHash: world.ruleBundleHash, weight: 1 }, provider) })
+      const log = new EventLog(world.id, new MemoryEventStore())
+      const authored = [await log.author(await sampleAttestationEvent(world.id, provider, 1)), await log.author(descriptor), await log.author(endorsement)]
+      // The old layouts: slot and event; version 3 also marked descriptor events, under another index.
+      const old = await openDB(name, oldVersion, {
+        upgrade(db) {
+          const events = db.createObjectStore('events')
+          events.createIndex('slot', 'slot', { unique: true })
+          if (oldVersion === 3) events.createIndex('descriptor', 'descriptor')
+          db.createObjectStore('counters')
+        },
+      })
+      for (const [i, e] of authored.entries()) {
+        const mark = oldVersion === 3 && i === 1 ? { descriptor: 1 } : {}
+        await old.add('events', { slot: concatBytes(e.replicaId, be64(e.seq)), event: e.event, ...mark }, decodeEvent(e.event).eventId as Uint8Array<ArrayBuffer>)
+      }
+      old.close()
 
-    const store = await IndexedDbEventStore.open(name)
-    const found: Uint8Array[] = []
-    await store.descriptorEvents((e) => found.push(e))
-    expect(found.map(toHex)).toEqual([toHex(authored[1]!.event)])
-    expect(await store.count()).toBe(2)
-    store.close()
-  })
+      const store = await IndexedDbEventStore.open(name)
+      const found: Uint8Array[] = []
+      await store.controlPlaneRecords((record) => found.push(record))
+      expect(found.map(toHex).sort()).toEqual([authored[0]!.event, authored[1]!.event].map(toHex).sort())
+      expect(await store.count()).toBe(3)
+      store.close()
+      const raw = await openDB(name)
+      expect([...raw.transaction('events').store.indexNames].sort()).toEqual(['controlPlane', 'slot'])
+      raw.close()
+    })
+  }
 })

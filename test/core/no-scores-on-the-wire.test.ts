@@ -1,6 +1,6 @@
 /**
  * Beliefs are local: no message a peer sends carries a score, a rank or a
- * belief. Every event type, sync message and inference message is encoded,
+ * belief. Every event type, sealed record, sync message and inference message is encoded,
  * decoded, and walked for field names that look like one. Two fields of
  * PROTOCOL.md carry "score" in their names and are measurements, not
  * standings: an attestation's `metrics.robustnessScore` (what one prober
@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeEvent, decodeSyncBatch, decodeSyncRequest, encodeEvent, encodeInferenceMessage, encodeSyncBatch, encodeSyncRequest, InferenceMessageReader } from '../../core/index.js'
+import { createSigner, decodeEvent, decodeSealedRecord, deriveSealKey, openSealedEvent, sampleAttestationEvent, sealEvent, decodeSyncBatch, decodeSyncRequest, encodeEvent, encodeInferenceMessage, encodeSyncBatch, encodeSyncRequest, InferenceMessageReader } from '../../core/index.js'
 import { compareBytes, toHex } from '../../core/bytes.js'
 import { bytes32, event, versionVectorEntry } from './arbitraries.js'
 import { oneOfEachInferenceMessage } from './fixtures.js'
@@ -49,6 +49,16 @@ describe('no score, rank or belief on the wire', () => {
         expect(scoreLikeFields(decodeSyncBatch(encodeSyncBatch({ entries: [], done: true })))).toEqual([])
       }),
     )
+  })
+
+  it('in a sealed control-plane record, outside and in (what a member opens is an event, scanned above)', async () => {
+    const world = new Uint8Array(32).fill(4)
+    const signer = await createSigner(new Uint8Array(32).fill(5))
+    const event = await sampleAttestationEvent(world, signer, 3)
+    const key = await deriveSealKey(new Uint8Array(32).fill(6), world, 1n)
+    const sealed = decodeSealedRecord(await sealEvent(event, encodeEvent(event), key, signer))
+    expect(scoreLikeFields(sealed)).toEqual([])
+    expect(scoreLikeFields(await openSealedEvent(sealed, key))).toEqual([])
   })
 
   it('in every inference message', () => {

@@ -4,7 +4,8 @@
  * built-in models of different quality, a prober page and a chat page, the
  * last two in the control plane. After a few epochs of probes (sent through
  * ordinary circuits), the chat page's router routes clearly more to the
- * better model, and the providers received nothing but ordinary requests.
+ * better model, and the providers received nothing but ordinary requests
+ * and sealed evidence they cannot read. A reload keeps the beliefs.
  */
 import { randomBytes } from 'node:crypto'
 import { expect, test, type Browser, type Page } from '@playwright/test'
@@ -51,12 +52,23 @@ async function joinControlPlane(page: Page): Promise<void> {
 interface BeliefView {
   model: string
   mu: number
+  /** Probers in the last epoch reported on. */
   reports: number
+  /** Epochs with reports, in the belief's history. */
+  reportedEpochs: number
   handle: string
 }
 
 const beliefs = (page: Page) =>
-  page.evaluate(async () => (await (await window.terrain.mesh).control.snapshot()).providers.map((p) => ({ model: p.model, mu: p.mu, reports: p.reports, handle: p.handle }))) as Promise<BeliefView[]>
+  page.evaluate(async () =>
+    (await (await window.terrain.mesh).control.snapshot()).providers.map((p) => ({
+      model: p.model,
+      mu: p.mu,
+      reports: p.reports,
+      reportedEpochs: p.history.filter((point) => point.aggregate !== undefined).length,
+      handle: p.handle,
+    })),
+  ) as Promise<BeliefView[]>
 
 test('probes through circuits make the chat page route clearly more to the better model, and providers see nothing of it', async ({ browser }) => {
   test.setTimeout(300_000)
@@ -117,5 +129,62 @@ test('probes through circuits make the chat page route clearly more to the bette
     for (const ref of new Set(evidence)) expect(seen).not.toContain(ref)
     for (const b of formed) expect(seen).not.toContain(b.handle)
     expect(seen).not.toMatch(/"(mu|sigma|trust|score|belief|targetRef|handle)"/i)
+    // The evidence reached the provider's own log only sealed: stored and forwarded, no TargetRef readable.
+    const log = await storedRecords(provider)
+    expect(log.sealed).toBeGreaterThan(0)
+    for (const ref of new Set(evidence)) expect(log.hex).not.toContain(ref)
   }
+
+  // Beliefs survive a reload: the router replays the evidence the log holds, sealed records included.
+  // Two reported epochs each first: a fresh router could gather at most one (one epoch closes) in the time allowed below.
+  const before = await until(
+    'two reported epochs on each provider',
+    async () => {
+      const view = await beliefs(chat)
+      if (view.length === 2 && view.every((b) => b.reportedEpochs >= 2)) return view
+      throw new Error(`not yet: ${JSON.stringify(view)}`)
+    },
+    3 * EPOCH_MS,
+  )
+  await chat.reload()
+  await until(
+    'the reloaded chat page to hold its beliefs again',
+    async () => {
+      const view = await beliefs(chat)
+      const [t, m] = ['terrain-tiny', 'terrain-micro'].map((model) => view.find((b) => b.model === model))
+      const [bt, bm] = ['terrain-tiny', 'terrain-micro'].map((model) => before.find((b) => b.model === model)!)
+      if (t && m && t.reportedEpochs >= bt!.reportedEpochs && m.reportedEpochs >= bm!.reportedEpochs && t.mu > m.mu + 0.1) return view
+      throw new Error(`not yet: ${JSON.stringify({ view, before })}`)
+    },
+    EPOCH_MS / 2,
+  )
 })
+
+/** Every record in a page's IndexedDB event logs: how many are sealed, and all their bytes as hex. */
+function storedRecords(page: Page): Promise<{ sealed: number; hex: string }> {
+  return page.evaluate(async () => {
+    const magic = new TextEncoder().encode('sealed/1')
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+    let sealed = 0
+    const parts: string[] = []
+    for (const { name } of await indexedDB.databases()) {
+      if (!name?.startsWith('terrain-log-')) continue
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name)
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      const records = await new Promise<{ event: Uint8Array }[]>((resolve, reject) => {
+        const request = db.transaction('events').objectStore('events').getAll()
+        request.onsuccess = () => resolve(request.result as { event: Uint8Array }[])
+        request.onerror = () => reject(request.error)
+      })
+      db.close()
+      for (const { event } of records) {
+        if (magic.every((b, i) => event[i] === b)) sealed++
+        parts.push(hex(event))
+      }
+    }
+    return { sealed, hex: parts.join(' ') }
+  })
+}

@@ -1,0 +1,84 @@
+/**
+ * What a log slot holds: a plain event, or a sealed control-plane record
+ * (see sealed-event.ts). Both have an id the store keys them by, an author
+ * whose rotating replica id is their origin, and a validation every peer
+ * can run without any key.
+ */
+import { CanonError, decode } from './canonical.js'
+import { TerrainError } from './errors.js'
+import { eventSigner, EventValidationError, MAX_EVENT_BYTES, validateDecodedEvent, type EventValidationOptions, type RejectionReport } from './events.js'
+import { blake3Ready } from './hash.js'
+import { deriveReplicaIdSync } from './ids.js'
+import { isSealedRecord } from './record-kind.js'
+import { checkSealedRecord, decodeSealedRecord, sealedRecordIdSync, type SealedEvent } from './sealed-event.js'
+import { eventCodec } from './structs.js'
+import type { Bytes32, Event } from './types.js'
+
+export type LogRecord = { kind: 'event'; id: Bytes32; event: Event } | { kind: 'sealed'; id: Bytes32; sealed: SealedEvent }
+
+/** Strictly decode record bytes (after `blake3Ready()`); a `CanonError` when malformed. */
+export function decodeLogRecord(bytes: Uint8Array): LogRecord {
+  if (isSealedRecord(bytes)) return { kind: 'sealed', id: sealedRecordIdSync(bytes), sealed: decodeSealedRecord(bytes) }
+  const event = decode(eventCodec, bytes)
+  return { kind: 'event', id: event.eventId, event }
+}
+
+/** The transport key that authored a record: the event's signer, or the record's sealer. */
+export function recordAuthor(record: LogRecord): Uint8Array {
+  return record.kind === 'event' ? eventSigner(record.event) : record.sealed.sealerTransportPubkey
+}
+
+/** The replica id a record's log entry must carry: its author's, for the record's epoch. */
+export function recordOrigin(record: LogRecord): Bytes32 {
+  const { world, epochId } = record.kind === 'event' ? record.event : record.sealed
+  return deriveReplicaIdSync(recordAuthor(record), world, epochId)
+}
+
+/**
+ * Validate a decoded record; `bytes` must be what it was decoded from. A
+ * plain event gets the full event validation, a sealed record the checks
+ * anyone can make without the control-plane key.
+ */
+export async function validateDecodedRecord(record: LogRecord, bytes: Uint8Array, options: EventValidationOptions = {}): Promise<RejectionReport | undefined> {
+  if (bytes.length > MAX_EVENT_BYTES) return { code: 'too-large', message: `record of ${bytes.length} bytes exceeds ${MAX_EVENT_BYTES}` }
+  if (record.kind === 'sealed') return checkSealedRecord(record.sealed, options)
+  const result = await validateDecodedEvent(record.event, bytes, options)
+  return result.ok ? undefined : { code: result.error.code, message: result.error.message }
+}
+
+/** Decode and validate record bytes received from the network: the record, or a typed rejection. */
+export async function validateRecordBytes(bytes: Uint8Array, options: EventValidationOptions = {}): Promise<{ ok: true; record: LogRecord } | { ok: false; error: EventValidationError }> {
+  if (!(bytes instanceof Uint8Array)) return { ok: false, error: new EventValidationError('malformed', 'record is not bytes') }
+  if (bytes.length > MAX_EVENT_BYTES) return { ok: false, error: new EventValidationError('too-large', `record of ${bytes.length} bytes exceeds ${MAX_EVENT_BYTES}`) }
+  await blake3Ready()
+  let record: LogRecord
+  try {
+    record = decodeLogRecord(bytes)
+  } catch (e) {
+    if (!(e instanceof CanonError)) throw e
+    return { ok: false, error: new EventValidationError('malformed', e.message, { cause: e }) }
+  }
+  const fault = await validateDecodedRecord(record, bytes, options)
+  return fault ? { ok: false, error: new EventValidationError(fault.code, fault.message) } : { ok: true, record }
+}
+
+/** `validateRecordBytes` over many records, concurrently: a verdict per record, in order, undefined when valid. */
+export function validateRecordsBytes(records: readonly Uint8Array[], options: EventValidationOptions = {}): Promise<(RejectionReport | undefined)[]> {
+  return Promise.all(
+    records.map(async (bytes) => {
+      const result = await validateRecordBytes(bytes, options)
+      return result.ok ? undefined : { code: result.error.code, message: result.error.message }
+    }),
+  )
+}
+
+/** The id a store keys record bytes by, without validating them; a `TerrainError` when unreadable. */
+export async function recordIdOf(bytes: Uint8Array): Promise<Bytes32> {
+  await blake3Ready()
+  try {
+    return decodeLogRecord(bytes).id
+  } catch (e) {
+    if (e instanceof CanonError) throw new TerrainError('malformed', `not a log record: ${e.message}`)
+    throw e
+  }
+}
