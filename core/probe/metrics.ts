@@ -81,9 +81,7 @@ export function scoreAnswer(challenge: Challenge, answer: string | undefined, la
   }
   const object = refused ? undefined : jsonObject(text)
   const wellFormed = object !== undefined && sameKeys(object, JSON.parse(challenge.expected) as object)
-  // The expected object is flat: nested values are wrong without comparing (and comparing would recurse through them).
-  const flat = object !== undefined && Object.values(object).every((v) => v === null || typeof v !== 'object')
-  return { challengeId: challenge.id, answer: text, correct: flat && checkAnswer(challenge, text), refused, wellFormed, latencyMs: ms }
+  return { challengeId: challenge.id, answer: text, correct: object !== undefined && checkAnswer(challenge, text), refused, wellFormed, latencyMs: ms }
 }
 
 function checkOutcome(outcome: unknown): ProbeOutcome {

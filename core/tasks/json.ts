@@ -6,16 +6,16 @@
 import { LETTERS, randomInt, randomString } from './random.js'
 import { malformed, type Task } from './task.js'
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
-
-/** JSON text with object keys sorted at every depth. */
-function sortedJson(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort()
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson(value[k]!)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
+/** A flat object of scalars, the only shape a right answer has, as JSON text with its keys sorted; undefined for any other shape. */
+function sortedFlatObject(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  const entries = Object.entries(value)
+  // Nested values are never right, so none is walked: a deeply nested answer costs no recursion.
+  if (entries.some(([, v]) => v !== null && typeof v === 'object')) return undefined
+  return `{${entries
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join(',')}}`
 }
 
 export const jsonTask: Task = {
@@ -39,13 +39,12 @@ export const jsonTask: Task = {
     return JSON.stringify(object)
   },
   canonical(answer) {
-    let value: Json
+    let value: unknown
     try {
-      value = JSON.parse(answer) as Json
+      value = JSON.parse(answer)
     } catch {
       return undefined
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
-    return sortedJson(value)
+    return sortedFlatObject(value)
   },
 }

@@ -90,6 +90,16 @@ describe('task family', () => {
     expect(checkAnswer({ task: 'copy', prompt: taskPrompt('copy', 'abc'), expected: 'abc' }, 'ABC')).toBe(false)
   })
 
+  it('judges JSON answers of any shape or depth without throwing: only the flat object is right', () => {
+    const json = { task: 'json' as const, prompt: taskPrompt('json', 'a=1'), expected: '{"a":1}' }
+    const deep = '{"a":' + '['.repeat(200_000) + ']'.repeat(200_000) + '}'
+    expect(checkAnswer(json, deep)).toBe(false)
+    expect(checkAnswer(json, '{"a":{"b":1}}')).toBe(false)
+    expect(checkAnswer(json, '[{"a":1}]')).toBe(false)
+    expect(checkAnswer(json, '{"a":"1"}')).toBe(false)
+    expect(checkAnswer(json, '{"a":1}')).toBe(true)
+  })
+
   it('solves known inputs', () => {
     const expected = (prompt: string) => instanceFromPrompt(prompt).expected
     expect(expected('arithmetic: 37+45\n=')).toBe('82')
