@@ -1,7 +1,7 @@
 /**
  * Link hints: evidence that two TargetRefs are one provider. A prober sends
- * the same suite to every target of an epoch; two targets that give the same
- * answer to nearly every challenge (failures included, which no two
+ * the same linking challenges to every target of an epoch; two targets that
+ * give the same answer to nearly every one (failures included, which no two
  * different models share by chance) are most likely one provider under two
  * descriptors. The hint carries the share of identical answers as its
  * compatibility score and commits to the outcomes it rests on; routers may

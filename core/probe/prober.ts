@@ -1,9 +1,12 @@
 /**
- * One prober's epoch: the suite sent to every target (in an order the
- * provider cannot predict, paced across the epoch so probes mix into user
- * traffic), each answer scored and committed to in a signed receipt, and per
- * target a signed attestation of the metrics with a commitment to those
- * receipts. Targets that answer alike get a link hint. How a prompt reaches a
+ * One prober's epoch: each target gets a suite of its own (so a provider
+ * behind several descriptors, or providers comparing notes, find few prompts
+ * in common) plus a few linking challenges every target shares, all in an
+ * order the provider cannot predict, paced across the epoch so probes mix
+ * into user traffic. Each answer is scored and committed to in a signed
+ * receipt; per target a signed attestation of the metrics (from its own
+ * suite) commits to those receipts. Targets that answer the linking
+ * challenges alike get a link hint. How a prompt reaches a
  * provider (an ordinary circuit) is the caller's `ask`; nothing here names a
  * provider to the provider.
  */
@@ -23,15 +26,26 @@ import { metricsFromOutcomes, outcomeCommitment, scoreAnswer, type ProbeOutcome 
 export interface ProberSettings {
   /** Share of the epoch the probes are spread over (the rest leaves time for attestations to spread before the epoch closes), in (0, 1]. */
   spreadShare: number
-  /** Base challenges per task in each epoch's suite, ≥ 1. */
+  /** Base challenges per task in each target's suite, ≥ 1. */
   basesPerTask: number
+  /**
+   * Challenges every target is sent, besides its own suite, in [0, 100]:
+   * what link hints compare (they need `minSharedChallenges`, 12 by
+   * default). They are the only prompts two targets have in common, so a
+   * provider behind two descriptors can spot these and no others; 0 sends
+   * none and gives up link hints.
+   */
+  linkingChallenges: number
 }
 
-export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: 3 })
+export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: 3, linkingChallenges: 12 })
 
 export function validateProberSettings(s: ProberSettings): ProberSettings {
   if (!(s.spreadShare > 0 && s.spreadShare <= 1)) throw new ProbeError('invalid-setting', `spreadShare must be in (0, 1], got ${s.spreadShare}`)
   if (!Number.isInteger(s.basesPerTask) || s.basesPerTask < 1 || s.basesPerTask > 100) throw new ProbeError('invalid-setting', `basesPerTask must be an integer in [1, 100], got ${s.basesPerTask}`)
+  if (!Number.isInteger(s.linkingChallenges) || s.linkingChallenges < 0 || s.linkingChallenges > 100) {
+    throw new ProbeError('invalid-setting', `linkingChallenges must be an integer in [0, 100], got ${s.linkingChallenges}`)
+  }
   return s
 }
 
@@ -82,6 +96,7 @@ export interface ProbeEpochOptions {
 export interface TargetResult {
   target: ProbeTarget
   metrics: MetricsVector
+  /** Every probe's outcome: the target's own suite and the linking challenges. */
   outcomes: ProbeOutcome[]
   receipts: ProbeReceipt[]
   /** The receipts as events, in the same order. */
@@ -98,10 +113,14 @@ export interface ProbeEpochResult {
 
 export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochResult> {
   const settings = createProberSettings(o.settings)
-  const suite = await createChallengeSuite({ secretSeed: o.secretSeed, world: o.world, epoch: o.epoch, basesPerTask: settings.basesPerTask })
-  const probes = o.targets.flatMap((target) => suite.map((challenge) => ({ target, challenge })))
+  const rng = xoroshiro128plus(new DataView(o.secretSeed.buffer, o.secretSeed.byteOffset).getUint32(0) ^ Number(o.epoch % 0xffffffffn))
+  const common = { secretSeed: o.secretSeed, world: o.world, epoch: o.epoch, basesPerTask: settings.basesPerTask }
+  const linking = shuffled(await createChallengeSuite(common), rng).slice(0, settings.linkingChallenges)
+  const suites = new Map<string, Challenge[]>()
+  for (const target of o.targets) suites.set(target.providerKey, await createChallengeSuite({ ...common, target: target.targetRef }))
+  const probes = o.targets.flatMap((target) => [...suites.get(target.providerKey)!, ...linking].map((challenge) => ({ target, challenge })))
   // A secret order: a provider must not tell a suite from user traffic by its sequence.
-  const order = shuffled(probes, xoroshiro128plus(new DataView(o.secretSeed.buffer, o.secretSeed.byteOffset).getUint32(0) ^ Number(o.epoch % 0xffffffffn)))
+  const order = shuffled(probes, rng)
   const spreadMs = Math.min(Number(o.rules.epochLenMs), o.withinMs ?? Number.POSITIVE_INFINITY) * settings.spreadShare
   const gapMs = spreadMs / Math.max(1, order.length)
   const outcomes = new Map<string, ProbeOutcome[]>(o.targets.map((t) => [t.providerKey, []]))
@@ -119,15 +138,15 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
     o.onProgress?.({ done: i + 1, total: order.length, last: { providerKey: target.providerKey, correct: outcome.correct } })
     if (i < order.length - 1) await o.sleep(Math.max(0, gapMs - (o.now() - started)))
   }
-  const suiteId = await suiteCommitment(suite.map((c) => c.id))
   const results: TargetResult[] = []
   for (const target of o.targets) {
-    results.push(await attest(o, target, suite, suiteId, outcomes.get(target.providerKey)!))
+    results.push(await attest(o, target, suites.get(target.providerKey)!, linking, outcomes.get(target.providerKey)!))
   }
+  const linkingIds = new Set(linking.map((c) => toHex(c.id)))
   const hints = await linkHintsAmong(
     results.map((r) => ({
       targetRef: r.target.targetRef,
-      answers: new Map(r.outcomes.map((x) => [toHex(x.challengeId), x.refused ? undefined : x.answer])),
+      answers: new Map(r.outcomes.filter((x) => linkingIds.has(toHex(x.challengeId))).map((x) => [toHex(x.challengeId), x.refused ? undefined : x.answer])),
       outcomeCommitments: r.receipts.map((receipt) => receipt.outcomeCommitment),
     })),
   )
@@ -135,8 +154,9 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
   return { results, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
 }
 
-async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly Challenge[], suiteId: Bytes32, outcomes: ProbeOutcome[]): Promise<TargetResult> {
-  const byId = new Map(suite.map((c) => [toHex(c.id), c]))
+/** Receipts for every probe of `target`; an attestation whose metrics come from its own suite and whose challenge id commits to all it was sent. */
+async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly Challenge[], linking: readonly Challenge[], outcomes: ProbeOutcome[]): Promise<TargetResult> {
+  const byId = new Map([...suite, ...linking].map((c) => [toHex(c.id), c]))
   const receipts: ProbeReceipt[] = []
   const receiptEvents: Event[] = []
   for (const outcome of outcomes) {
@@ -156,12 +176,13 @@ async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly
     receipts.push(receipt)
     receiptEvents.push(await createEvent({ type: 'receipt', receipt }))
   }
-  const metrics = metricsFromOutcomes(suite, outcomes, o.previousSuccess?.get(target.providerKey))
+  const own = new Set(suite.map((c) => toHex(c.id)))
+  const metrics = metricsFromOutcomes(suite, outcomes.filter((x) => own.has(toHex(x.challengeId))), o.previousSuccess?.get(target.providerKey))
   const attestation = await signAttestation(
     {
       world: o.world,
       epochId: o.epoch,
-      challengeId: suiteId,
+      challengeId: await suiteCommitment([...byId.values()].map((c) => c.id)),
       targetRef: target.targetRef,
       targetFah: target.fah,
       metrics,

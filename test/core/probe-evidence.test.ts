@@ -20,7 +20,7 @@ import { DisputeWatcher } from '../../core/probe/disputes.js'
 import { ProbeError } from '../../core/probe/errors.js'
 import { rejectionCode } from './helpers.js'
 import { linkHintFor } from '../../core/probe/link-hints.js'
-import { runProbeEpoch, type ProbeTarget } from '../../core/probe/prober.js'
+import { runProbeEpoch, type AskTarget, type ProbeTarget } from '../../core/probe/prober.js'
 import { createChallengeSuite } from '../../core/probe/challenges.js'
 import { signReceipt, signAttestation } from '../../core/signing.js'
 import { mintTicket } from '../../core/probe/ticket.js'
@@ -71,7 +71,7 @@ async function targets(f: Fixture, r: BeliefRouter): Promise<ProbeTarget[]> {
 /** Provider 0 answers every challenge right, provider 1 answers nothing useful. */
 const answerer = (good: string) => async (target: ProbeTarget, prompt: string) => (target.providerKey === good ? instanceFromPrompt(prompt).expected : 'zz')
 
-async function probeEpoch(f: Fixture, r: BeliefRouter, extra: { ticket?: boolean } = {}) {
+async function probeEpoch(f: Fixture, r: BeliefRouter, extra: { ticket?: boolean; linkingChallenges?: number; ask?: AskTarget } = {}) {
   const ticket = extra.ticket ? (await mintTicket({ world: f.world.id, epoch: f.epoch, proberPubkey: f.prober.publicKey, settings: tickets })).ticket : undefined
   let clock = 0
   return runProbeEpoch({
@@ -80,12 +80,12 @@ async function probeEpoch(f: Fixture, r: BeliefRouter, extra: { ticket?: boolean
     epoch: f.epoch,
     secretSeed: seed(33),
     targets: await targets(f, r),
-    ask: answerer(f.providers[0]!.key),
+    ask: extra.ask ?? answerer(f.providers[0]!.key),
     signer: f.prober,
     ticket,
     sleep: async () => {},
     now: () => (clock += 5),
-    settings: { basesPerTask: 2 },
+    settings: { basesPerTask: 2, ...(extra.linkingChallenges !== undefined ? { linkingChallenges: extra.linkingChallenges } : {}) },
   })
 }
 
@@ -122,12 +122,33 @@ describe('a probe epoch', () => {
     for (const p of f.providers) expect(wire).not.toContain(p.key)
     for (const b of await r.beliefs(f.nowMs)) expect(wire).not.toContain(b.handle)
     // Prompts (at least 10 bytes) appear neither as text nor as bytes: challenge ids are salted commitments.
-    const prompts = await createChallengeSuite({ secretSeed: seed(33), world: f.world.id, epoch: f.epoch, basesPerTask: 2 })
-    expect(results[0]!.outcomes).toHaveLength(prompts.length)
+    const prompts = await createChallengeSuite({ secretSeed: seed(33), world: f.world.id, epoch: f.epoch, basesPerTask: 2, target: results[0]!.target.targetRef })
+    expect(results[0]!.outcomes).toHaveLength(prompts.length + 12)
     for (const { prompt } of prompts) {
       expect(wire).not.toContain(JSON.stringify(prompt).slice(1, -1))
       expect(wire).not.toContain(toHex(new TextEncoder().encode(prompt)))
     }
+  })
+
+  it('sends each target a suite of its own: the linking challenges are all two targets share', async () => {
+    const f = await fixture()
+    const r = router(f)
+    const idsOf = (outcomes: { challengeId: Uint8Array }[]) => new Set(outcomes.map((o) => toHex(o.challengeId)))
+    const shared = (results: { outcomes: { challengeId: Uint8Array }[] }[]) => {
+      const [a, b] = results.map((x) => idsOf(x.outcomes))
+      return [...a!].filter((id) => b!.has(id)).length
+    }
+    const linked = await probeEpoch(f, r)
+    expect(shared(linked.results)).toBe(12)
+    expect(linked.linkHints).toHaveLength(0) // they answer differently
+    // Two targets that answer alike are linked, on the linking challenges alone.
+    const alike = await probeEpoch(f, r, { ask: async (_, prompt) => instanceFromPrompt(prompt).expected })
+    expect(alike.linkHints).toHaveLength(1)
+    // Metrics come from the target's own suite only: the good provider is right on all of it.
+    expect(linked.results[0]!.metrics.successRate).toBe(1)
+    const apart = await probeEpoch(f, r, { linkingChallenges: 0 })
+    expect(shared(apart.results)).toBe(0)
+    expect(apart.linkHints).toHaveLength(0)
   })
 
   it('a router outside the control plane routes uniformly and can name no target', async () => {
