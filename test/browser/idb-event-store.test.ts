@@ -1,8 +1,9 @@
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
-import { be64, concatBytes, createEvent, createSigner, createWorld, decodeEvent, descriptorEvent, EventLog, MemoryEventStore, sampleAttestationEvent, signRuleEndorsement, toHex } from '../../core/index.js'
+import { be64, concatBytes, createSigner, createWorld, decodeEvent, EventLog, MemoryEventStore, sampleAttestationEvent, toHex } from '../../core/index.js'
 import { IndexedDbEventStore } from '../../workers/idb-event-store.js'
 import { eventStoreAcceptance } from '../acceptance/event-store.js'
+import { indexSamples } from '../acceptance/sample-records.js'
 
 let n = 0
 eventStoreAcceptance('IndexedDbEventStore (real IndexedDB in Chromium)', () =>
@@ -51,18 +52,9 @@ describe('IndexedDbEventStore schema upgrade', () => {
   for (const oldVersion of [2, 3]) {
     it(`marks control-plane records already stored by version ${oldVersion}, so the control-plane index finds them`, async () => {
       const name = `terrain-v${oldVersion}-${Date.now()}`
-      const world = await createWorld('quiet harbor lantern')
-      const provider = await createSigner(new Uint8Array(32).fill(6))
-      const descriptor = await descriptorEvent({
-        world: world.id,
-        epoch: 3n,
-        contactPoints: ['/p2p/provider'],
-        model: { baseModelId: 'terrain-tiny', weightsDigest: new Uint8Array(32).fill(1), runtimeId: 'wasm', contextLimit: 128 },
-        signer: provider,
-      })
-      const endorsement = await createEvent({ type: 'ruleEndorsement', ruleEndorsement: await signRuleEndorsement({ world: world.id, epochId: 3n, ruleBundleHash: world.ruleBundleHash, weight: 1 }, provider) })
+      const { world, descriptor, attestation, endorsement } = await indexSamples()
       const log = new EventLog(world.id, new MemoryEventStore())
-      const authored = [await log.author(await sampleAttestationEvent(world.id, provider, 1)), await log.author(descriptor), await log.author(endorsement)]
+      const authored = [await log.author(attestation), await log.author(descriptor), await log.author(endorsement)]
       // The old layouts: slot and event; version 3 also marked descriptor events, under another index.
       const old = await openDB(name, oldVersion, {
         upgrade(db) {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { afterAll, describe, expect, it } from 'vitest'
-import { be64, concatBytes, createEvent, createSigner, createWorld, descriptorEvent, encodeEvent, sampleAttestationEvent, signRuleEndorsement, toHex } from '../../core/index.js'
+import { be64, concatBytes, encodeEvent, toHex } from '../../core/index.js'
 import { LevelEventStore } from '../../relay-server/level-event-store.js'
 import { eventStoreAcceptance } from '../acceptance/event-store.js'
+import { indexSamples } from '../acceptance/sample-records.js'
 
 const dirs: string[] = []
 const stores: LevelEventStore[] = []
@@ -26,17 +27,7 @@ describe('LevelEventStore layout upgrade', () => {
   it('marks every control-plane record of a layout-1 database, and only those', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'terrain-level-v1-'))
     dirs.push(dir)
-    const world = await createWorld('quiet harbor lantern')
-    const provider = await createSigner(new Uint8Array(32).fill(6))
-    const descriptor = await descriptorEvent({
-      world: world.id,
-      epoch: 3n,
-      contactPoints: ['/p2p/provider'],
-      model: { baseModelId: 'terrain-tiny', weightsDigest: new Uint8Array(32).fill(1), runtimeId: 'wasm', contextLimit: 128 },
-      signer: provider,
-    })
-    const attestation = await sampleAttestationEvent(world.id, provider, 1)
-    const endorsement = await createEvent({ type: 'ruleEndorsement', ruleEndorsement: await signRuleEndorsement({ world: world.id, epochId: 3n, ruleBundleHash: world.ruleBundleHash, weight: 1 }, provider) })
+    const { descriptor, attestation, endorsement } = await indexSamples()
     // Layout 1, written by hand: events, slots, and a `d|eventId` mark on the descriptor only.
     const raw = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
     const replicaId = new Uint8Array(32).fill(2)
