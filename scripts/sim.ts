@@ -4,8 +4,12 @@
  * simulated links; time is virtual, so latencies are network latencies,
  * independent of the machine. Then the real belief field and routing
  * against liars, cartels and a degrading provider, and what sybil
- * identities buy with and without probe tickets.
+ * identities buy with and without probe tickets, each over several seeds
+ * (median and worst), so no figure is one lucky draw. The belief runs go
+ * to two child processes while this one runs the mesh.
  */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import {
   BUILT_IN_ACCURACY,
   defaultBeliefSettings,
@@ -28,6 +32,93 @@ import {
 } from '../core/index.js'
 import { defaultTicketSettings, expectedEvaluations } from '../core/probe/ticket-settings.js'
 
+// The belief scenarios: the same lists in this process and in the children that run them.
+
+const BELIEF_SEEDS = [7, 8, 9, 10, 11]
+/** Set in a child process: the seeds it runs, comma-separated. */
+const SEEDS_VARIABLE = 'TERRAIN_BELIEF_SIM_SEEDS'
+
+const synthetic = syntheticProviders(20, 6)
+const builtIn: SimProviderModel[] = [
+  ...Array.from({ length: 5 }, () => ({ accuracy: BUILT_IN_ACCURACY['terrain-tiny'] })),
+  ...Array.from({ length: 5 }, () => ({ accuracy: BUILT_IN_ACCURACY['terrain-micro'] })),
+]
+const base: BeliefSimOptions = { seed: 0, epochs: 12, providers: synthetic, honestProbers: 20, liars: 0, liarKind: 'random', targetsPerProber: 8, challengesPerTask: 4, requestsPerEpoch: 20_000 }
+const withLiars = (o: BeliefSimOptions, fraction: number, liarKind: LiarKind): BeliefSimOptions => {
+  const total = o.honestProbers + o.liars
+  return { ...o, honestProbers: total - Math.round(total * fraction), liars: Math.round(total * fraction), liarKind }
+}
+const worst = 0 // syntheticProviders ascend in quality
+const lockstep = 'in lockstep (identical lies)'
+const ownDraws = 'each lie its own draw'
+
+const populations = [['synthetic 20', synthetic], ['built-in 5 tiny + 5 micro', builtIn]] as const
+const convergence: [string, BeliefSimOptions, string][] = [
+  ['honest probers', base, ''],
+  ['20% random liars', withLiars(base, 0.2, 'random'), '≤ 3'],
+  ['40% random liars', withLiars(base, 0.4, 'random'), ''],
+  [`20% liars promoting the worst, ${lockstep}`, withLiars(base, 0.2, 'promote-worst'), '≤ 3'],
+  [`40% liars promoting the worst, ${lockstep}`, withLiars(base, 0.4, 'promote-worst'), ''],
+  [`20% liars promoting the worst, ${ownDraws}`, withLiars(base, 0.2, 'promote-worst-sampled'), '≤ 3'],
+  [`40% liars promoting the worst, ${ownDraws}`, withLiars(base, 0.4, 'promote-worst-sampled'), ''],
+]
+const degrading = synthetic.map((p, i) => (i === synthetic.length - 1 ? { ...p, degrade: { atEpoch: 6, to: Array(6).fill(0.2) as number[] } } : p))
+const cartels: [number, LiarKind][] = [[3, 'promote-worst'], [6, 'promote-worst'], [3, 'promote-worst-sampled'], [6, 'promote-worst-sampled']]
+/** Sybils from the first epoch, with and without tickets; then ticketed ones joining a world whose honest probers have earned trust. */
+const sybils: { k: number; kind: LiarKind; ticketed: boolean; joinAt: number }[] = [
+  ...(['promote-worst', 'promote-worst-sampled'] as const).flatMap((kind) => [5, 20, 200].flatMap((k) => [false, true].map((ticketed) => ({ k, kind, ticketed, joinAt: 1 })))),
+  ...[20, 60, 200].map((k) => ({ k, kind: 'promote-worst-sampled' as const, ticketed: true, joinAt: 6 })),
+]
+const sybilWindows = [...new Set(sybils.map((x) => x.joinAt))]
+
+/** What one seed's runs yield; plain numbers, to cross process boundaries (null: never). */
+interface SeedFigures {
+  convergence: (number | null)[]
+  degradation: { epochs: number | null; before: number }
+  cartelShares: number[]
+  /** The worst provider's share and belief in the honest run, from each sybil joining epoch on. */
+  honest: { share: number; mu: number }[]
+  sybils: { share: number; mu: number }[]
+}
+
+/** Provider `index`'s mean belief (mu) from epoch `fromEpoch` (1-based) to the end. */
+const meanMu = (r: BeliefSimResult, index: number, fromEpoch: number) => {
+  const mu = r.mu.slice(fromEpoch - 1)
+  return mu.reduce((a, m) => a + m[index]!, 0) / mu.length
+}
+
+function figuresFor(seed: number): SeedFigures {
+  const run = (o: BeliefSimOptions) => runBeliefSim({ ...o, seed })
+  const degraded = run({ ...base, providers: degrading })
+  const last = degrading.length - 1
+  const before = degraded.shares[4]![last]!
+  const fallen = degraded.shares.slice(5).findIndex((s) => s[last]! <= before * 0.1)
+  const honestRun = run(base)
+  return {
+    convergence: populations.flatMap(([, providers]) => convergence.map(([, o]) => epochsToGoodRouting(run({ ...o, providers }), 0.95) ?? null)),
+    degradation: { epochs: fallen < 0 ? null : fallen + 1, before },
+    cartelShares: cartels.map(([size, liarKind]) => meanShare(run({ ...base, honestProbers: 20 - size, liars: size, liarKind }), worst, 3)),
+    honest: sybilWindows.map((from) => ({ share: meanShare(honestRun, worst, from), mu: meanMu(honestRun, worst, from) })),
+    sybils: sybils.map(({ k, kind, ticketed, joinAt }) => {
+      const r = run({ ...base, liars: k, liarKind: kind, liarsTicketed: ticketed, liarsJoinAt: joinAt })
+      return { share: meanShare(r, worst, joinAt), mu: meanMu(r, worst, joinAt) }
+    }),
+  }
+}
+
+/** Runs `seeds` in a child process; resolves with their figures in order. */
+function figuresInChild(seeds: number[]): Promise<SeedFigures[]> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, [SEEDS_VARIABLE]: seeds.join(',') } })
+    let figures: SeedFigures[] | undefined
+    child.on('message', (m) => (figures = m as SeedFigures[]))
+    child.on('error', reject)
+    child.on('exit', (code) => (figures && code === 0 ? resolve(figures) : reject(new Error(`belief simulation child for seeds ${seeds.join(',')} exited with ${code}`))))
+  })
+}
+
+// Printing.
+
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return Number.NaN
   const sorted = [...xs].sort((a, b) => a - b)
@@ -42,114 +133,110 @@ function printTable(rows: string[][]): void {
 
 const ms = (x: number) => (Number.isNaN(x) ? '—' : `${Math.round(x)} ms`)
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`
-
-const scenarios: [string, MeshSimOptions][] = [
-  ['1000 replicas, 20 ms links', gossipScenario],
-  ['1000 replicas, 20 ms links, 20% churn', { ...gossipScenario, churn: 0.2 }],
-  ['100 replicas, 3 partitions, 20% churn, 2% loss, 4 adversaries', faultScenario],
-]
-
-console.log('Terrain mesh simulator: gossip push + delta-sync anti-entropy, real validation, virtual time\n')
-const rows: string[][] = [['scenario', 'events', 'gossip P50', 'gossip P95', 'delivered while publishing', 'delivered after anti-entropy', 'last delivery at', 'bad stored', 'wall']]
-for (const [name, options] of scenarios) {
-  const started = performance.now()
-  const r: MeshSimResult = await runMeshSim(options)
-  rows.push([
-    name,
-    String(r.published),
-    ms(percentile(r.gossipLatencies, 0.5)),
-    ms(percentile(r.gossipLatencies, 0.95)),
-    pct(r.deliveredBeforeSettle),
-    pct(r.deliveredFinal),
-    r.converged ? ms(r.lastDeliveryMs) : 'NOT CONVERGED',
-    `${r.badStored} of ${r.injected} injected`,
-    `${((performance.now() - started) / 1000).toFixed(1)} s`,
-  ])
-  if (r.catchUpLatencies.length) {
-    console.log(`${name}: ${r.catchUpLatencies.length} catch-up deliveries to replicas offline at publish, median ${ms(percentile(r.catchUpLatencies, 0.5))}`)
-  }
-  if (Object.keys(r.rejections).length) console.log(`${name}: rejections ${JSON.stringify(r.rejections)}`)
-}
-console.log()
-printTable(rows)
-
-// The belief field and routing: the real BeliefField and chooseProvider against liars, cartels and a degrading provider.
-const synthetic = syntheticProviders(20, 6)
-const builtIn: SimProviderModel[] = [
-  ...Array.from({ length: 5 }, () => ({ accuracy: BUILT_IN_ACCURACY['terrain-tiny'] })),
-  ...Array.from({ length: 5 }, () => ({ accuracy: BUILT_IN_ACCURACY['terrain-micro'] })),
-]
-const base: BeliefSimOptions = { seed: 7, epochs: 12, providers: synthetic, honestProbers: 20, liars: 0, liarKind: 'random', targetsPerProber: 8, challengesPerTask: 4, requestsPerEpoch: 20_000 }
-const liars = (o: BeliefSimOptions, fraction: number, liarKind: LiarKind): BeliefSimOptions => {
-  const total = o.honestProbers + o.liars
-  return { ...o, honestProbers: total - Math.round(total * fraction), liars: Math.round(total * fraction), liarKind }
-}
-const explorationShare = (o: BeliefSimOptions) => defaultRuleBundle.explorationRate / o.providers.length
-/** The most a router can send to good providers: exploration goes anywhere. */
-const ceiling = (o: BeliefSimOptions) => {
-  const good = goodProviders(o.providers.map(trueQuality)).filter(Boolean).length
-  return 1 - defaultRuleBundle.explorationRate * (1 - good / o.providers.length)
-}
-const epochs = (x: number | undefined) => (x === undefined ? 'never in 12' : String(x))
-
-const beliefRows: string[][] = [['scenario', 'population', 'figure', 'value', 'goal']]
-const convergence: [string, BeliefSimOptions, string][] = [
-  ['honest probers', base, ''],
-  ['20% random liars', liars(base, 0.2, 'random'), '≤ 3'],
-  ['40% random liars', liars(base, 0.4, 'random'), ''],
-  ['20% coordinated liars promoting the worst', liars(base, 0.2, 'promote-worst'), '≤ 3'],
-  ['40% coordinated liars promoting the worst', liars(base, 0.4, 'promote-worst'), ''],
-]
-for (const [population, providers] of [['synthetic 20', synthetic], ['built-in 5 tiny + 5 micro', builtIn]] as const) {
-  for (const [name, options, goal] of convergence) {
-    const o = { ...options, providers }
-    const r = runBeliefSim(o)
-    beliefRows.push([name, population, `epochs to ≥95% of requests on good providers (ceiling ${pct(ceiling(o))})`, epochs(epochsToGoodRouting(r, 0.95)), goal])
-  }
-}
-{
-  const providers = synthetic.map((p, i) => (i === synthetic.length - 1 ? { ...p, degrade: { atEpoch: 6, to: Array(6).fill(0.2) as number[] } } : p))
-  const r = runBeliefSim({ ...base, providers })
-  const before = r.shares[4]![providers.length - 1]!
-  const after = r.shares.slice(5).findIndex((s) => s[providers.length - 1]! <= before * 0.1)
-  beliefRows.push(['the best provider degrades at epoch 6', 'synthetic 20', `epochs until its share falls 90% (from ${pct(before)})`, after < 0 ? 'never' : String(after + 1), '≤ 2'])
-}
-for (const size of [3, 6]) {
-  const o: BeliefSimOptions = { ...base, honestProbers: 20 - size, liars: size, liarKind: 'promote-worst' }
-  const share = meanShare(runBeliefSim(o), 0, 3)
-  beliefRows.push([`cartel of ${size} vouching for the worst provider`, 'synthetic 20', `its share of requests, epochs 3–12 (exploration floor ${pct(explorationShare(o))})`, pct(share), size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''])
-}
-console.log('\nBelief field and routing: real BeliefField + Thompson routing, seeded; good = quality within 10% of the best\n')
-printTable(beliefRows)
-
-// Sybils: k fresh identities promoting the worst provider beside the honest probers, all without tickets or all with them.
-// A ticket costs its identity expectedEvaluations scrypt evaluations each epoch; an identity's key pair costs no scrypt at all
-// (one Ed25519 key generation, negligible beside one evaluation), so unticketed sybils are counted as spending nothing.
-const worst = 0 // syntheticProviders ascend in quality
-const meanMu = (r: BeliefSimResult) => r.mu.reduce((a, m) => a + m[worst]!, 0) / r.mu.length
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`
-const honestRun = runBeliefSim(base)
-const perTicket = expectedEvaluations(defaultTicketSettings)
-const sybils = [5, 20, 200].flatMap((k) =>
-  [false, true].map((ticketed) => {
-    const r = runBeliefSim({ ...base, liars: k, liarKind: 'promote-worst', liarsTicketed: ticketed })
-    const share = meanShare(r, worst, 1)
-    return { k, ticketed, share, gained: share - meanShare(honestRun, worst, 1), muShift: meanMu(r) - meanMu(honestRun), evaluations: ticketed ? k * perTicket : 0 }
-  }),
-)
-const sybilRows: string[][] = [[`sybils beside ${base.honestProbers} honest ticketed probers`, 'tickets', 'scrypt evaluations an epoch', 'worst provider’s share, epochs 1–12', 'share gained', 'its belief (mu) shift', 'share gained per 1,000 evaluations an epoch']]
-for (const x of sybils) {
-  const perThousand = x.evaluations > 0 ? `${signed((x.gained * 100) / (x.evaluations / 1000), 3)} pp` : x.gained >= 0.01 ? 'unbounded: gained for free' : 'none gained, none spent'
-  sybilRows.push([String(x.k), x.ticketed ? 'yes' : 'no', x.evaluations.toLocaleString('en'), pct(x.share), `${signed(x.gained * 100, 2)} pp`, signed(x.muShift, 3), perThousand])
+const pp = (x: number) => `${signed(x * 100, 2)} pp`
+
+/** The median over seeds (the upper one of an even count) and the worst, by `worse`. */
+function overSeeds(xs: number[], worse: 'higher' | 'lower'): { median: number; worst: number } {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return { median: sorted[Math.floor(sorted.length / 2)]!, worst: worse === 'higher' ? sorted.at(-1)! : sorted[0]! }
 }
-const sybil = (k: number, ticketed: boolean) => sybils.find((x) => x.k === k && x.ticketed === ticketed)!
-console.log(`\nSybils: fresh identities reporting the worst provider as perfect (and the rest truthfully). Without a ticket an identity starts at trust ${defaultBeliefSettings.untrustedTrust}, with one at ${defaultBeliefSettings.ticketedTrust};`)
-console.log(
-  `a ticket takes ${perTicket} scrypt evaluations on average (N=${defaultTicketSettings.costN}, r=${defaultTicketSettings.blockSizeR}, p=${defaultTicketSettings.parallelismP}, ${defaultTicketSettings.difficultyBits} bits), again each epoch;`,
-)
-console.log(`an identity's key pair is counted as free (one Ed25519 key generation, negligible beside one evaluation). Honest run: the worst provider gets ${pct(meanShare(honestRun, worst, 1))}.\n`)
-printTable(sybilRows)
-console.log(
-  `\nAt equal numbers (20 sybils, as many as the honest probers): with tickets ${signed(sybil(20, true).gained * 100, 2)} pp for ${sybil(20, true).evaluations.toLocaleString('en')} evaluations an epoch, without ${signed(sybil(20, false).gained * 100, 2)} pp.`,
-)
-console.log(`Ten times as many identities without tickets (200): ${signed(sybil(200, false).gained * 100, 2)} pp, for no compute.`)
+const epochsText = (x: number) => (Number.isFinite(x) ? String(x) : `never in ${base.epochs}`)
+/** Median, worst and per-seed cells for epoch counts (null, never, is the worst). */
+function epochCells(xs: (number | null)[]): string[] {
+  const finite = xs.map((x) => x ?? Number.POSITIVE_INFINITY)
+  const { median, worst: w } = overSeeds(finite, 'higher')
+  return [epochsText(median), epochsText(w), finite.map((x) => (Number.isFinite(x) ? String(x) : '—')).join(' ')]
+}
+function shareCells(xs: number[], format: (x: number) => string = pct): string[] {
+  const { median, worst: w } = overSeeds(xs, 'higher')
+  return [format(median), format(w), xs.map(format).join(' ')]
+}
+
+async function main(): Promise<void> {
+  const half = Math.ceil(BELIEF_SEEDS.length / 2)
+  const beliefFigures = Promise.all([figuresInChild(BELIEF_SEEDS.slice(0, half)), figuresInChild(BELIEF_SEEDS.slice(half))]).then((parts) => parts.flat())
+
+  const scenarios: [string, MeshSimOptions][] = [
+    ['1000 replicas, 20 ms links', gossipScenario],
+    ['1000 replicas, 20 ms links, 20% churn', { ...gossipScenario, churn: 0.2 }],
+    ['100 replicas, 3 partitions, 20% churn, 2% loss, 4 adversaries', faultScenario],
+  ]
+  console.log('Terrain mesh simulator: gossip push + delta-sync anti-entropy, real validation, virtual time\n')
+  const rows: string[][] = [['scenario', 'events', 'gossip P50', 'gossip P95', 'delivered while publishing', 'delivered after anti-entropy', 'last delivery at', 'bad stored', 'wall']]
+  for (const [name, options] of scenarios) {
+    const started = performance.now()
+    const r: MeshSimResult = await runMeshSim(options)
+    rows.push([
+      name,
+      String(r.published),
+      ms(percentile(r.gossipLatencies, 0.5)),
+      ms(percentile(r.gossipLatencies, 0.95)),
+      pct(r.deliveredBeforeSettle),
+      pct(r.deliveredFinal),
+      r.converged ? ms(r.lastDeliveryMs) : 'NOT CONVERGED',
+      `${r.badStored} of ${r.injected} injected`,
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+    ])
+    if (r.catchUpLatencies.length) {
+      console.log(`${name}: ${r.catchUpLatencies.length} catch-up deliveries to replicas offline at publish, median ${ms(percentile(r.catchUpLatencies, 0.5))}`)
+    }
+    if (Object.keys(r.rejections).length) console.log(`${name}: rejections ${JSON.stringify(r.rejections)}`)
+  }
+  console.log()
+  printTable(rows)
+
+  const figures = await beliefFigures
+  const explorationShare = (o: BeliefSimOptions) => defaultRuleBundle.explorationRate / o.providers.length
+  /** The most a router can send to good providers: exploration goes anywhere. */
+  const ceiling = (providers: readonly SimProviderModel[]) => {
+    const good = goodProviders(providers.map(trueQuality)).filter(Boolean).length
+    return 1 - defaultRuleBundle.explorationRate * (1 - good / providers.length)
+  }
+
+  const beliefRows: string[][] = [['scenario', 'population', 'figure', 'median', 'worst', `per seed (${BELIEF_SEEDS.join(', ')})`, 'goal']]
+  populations.forEach(([population, providers], p) => {
+    convergence.forEach(([name, , goal], c) => {
+      const cells = epochCells(figures.map((f) => f.convergence[p * convergence.length + c]!))
+      beliefRows.push([name, population, `epochs to ≥95% of requests on good providers (ceiling ${pct(ceiling(providers))})`, ...cells, goal])
+    })
+  })
+  const before = overSeeds(figures.map((f) => f.degradation.before), 'lower')
+  beliefRows.push(['the best provider degrades at epoch 6', 'synthetic 20', `epochs until its share falls 90% (from a median ${pct(before.median)})`, ...epochCells(figures.map((f) => f.degradation.epochs)), '≤ 2'])
+  cartels.forEach(([size, kind], c) => {
+    const how = kind === 'promote-worst' ? lockstep : ownDraws
+    const goal = size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''
+    beliefRows.push([`cartel of ${size} vouching for the worst provider, ${how}`, 'synthetic 20', `its share, epochs 3–12 (exploration floor ${pct(explorationShare(base))})`, ...shareCells(figures.map((f) => f.cartelShares[c]!)), goal])
+  })
+  console.log(`\nBelief field and routing: real BeliefField + Thompson routing over ${BELIEF_SEEDS.length} seeds; good = quality within 10% of the best\n`)
+  printTable(beliefRows)
+
+  // Sybils: k fresh identities promoting the worst provider beside the honest probers. A ticket costs its identity
+  // expectedEvaluations scrypt evaluations each epoch; an identity's key pair costs no scrypt at all (one Ed25519 key
+  // generation, negligible beside one evaluation), so unticketed sybils are counted as spending nothing.
+  const perTicket = expectedEvaluations(defaultTicketSettings)
+  const floor = explorationShare(base)
+  const sybilRows: string[][] = [[`sybils beside ${base.honestProbers} honest ticketed probers`, 'lies', 'tickets', 'from epoch', 'scrypt evaluations an epoch', 'share gained, median', 'worst', 'per seed', 'belief (mu) shift, median', 'share gained per 1,000 evaluations an epoch']]
+  sybils.forEach(({ k, kind, ticketed, joinAt }, i) => {
+    const window = sybilWindows.indexOf(joinAt)
+    const gained = figures.map((f) => f.sybils[i]!.share - f.honest[window]!.share)
+    const { median } = overSeeds(gained, 'higher')
+    const muShift = overSeeds(figures.map((f) => f.sybils[i]!.mu - f.honest[window]!.mu), 'higher').median
+    const evaluations = ticketed ? k * perTicket : 0
+    const perThousand = evaluations > 0 ? `${signed((median * 100) / (evaluations / 1000), 3)} pp` : median > floor ? 'unbounded: gained for free' : 'none gained, none spent'
+    sybilRows.push([String(k), kind === 'promote-worst' ? lockstep : ownDraws, ticketed ? 'yes' : 'no', String(joinAt), evaluations.toLocaleString('en'), ...shareCells(gained, pp), signed(muShift, 3), perThousand])
+  })
+  const honestShare = overSeeds(figures.map((f) => f.honest[0]!.share), 'higher').median
+  console.log(`\nSybils: fresh identities reporting the worst provider as perfect (and the rest truthfully), from epoch 1 or joining at epoch 6; shares from then on.`)
+  console.log(`In an epoch, all probers without a ticket together are one voice, and identical reports are one voice; a ticketed identity starts at trust ${defaultBeliefSettings.ticketedTrust}`)
+  console.log(`and earns more only in ticketed epochs. A ticket takes ${perTicket} scrypt evaluations on average (N=${defaultTicketSettings.costN}, r=${defaultTicketSettings.blockSizeR}, p=${defaultTicketSettings.parallelismP}, ${defaultTicketSettings.difficultyBits} bits), again each epoch;`)
+  console.log(`an identity's key pair is counted as free. The ${base.honestProbers} honest probers spend ${(base.honestProbers * perTicket).toLocaleString('en')} evaluations an epoch; in honest runs the worst provider gets a median ${pct(honestShare)} (the exploration floor is ${pct(floor)}).\n`)
+  printTable(sybilRows)
+}
+
+if (process.env[SEEDS_VARIABLE] !== undefined) {
+  const seeds = process.env[SEEDS_VARIABLE].split(',').map(Number)
+  process.send!(seeds.map(figuresFor), () => process.exit(0))
+} else {
+  await main()
+}

@@ -3,13 +3,19 @@
  * TargetRef), formed from the attestations it holds and never sent anywhere.
  *
  * Each epoch, every target's reports are aggregated robustly (MAD outlier
- * rule, trimmed mean) with the reporting probers' trust as weights, and the
- * aggregate updates the belief like a one-dimensional Kalman filter: the
- * belief's uncertainty grows by the allowed drift each epoch and shrinks by
- * as much as the reports agree. Probers earn trust by staying close to the
- * aggregates, lose it by straying; probers that stray the same way are one
- * group weighing as much as one member; and no aggregate lifts a provider
- * above its belief unless enough distinct groups stand behind it.
+ * rule, trimmed mean) and the aggregate updates the belief like a
+ * one-dimensional Kalman filter: the belief's uncertainty grows by the
+ * allowed drift each epoch and shrinks by as much as the reports agree.
+ *
+ * What a report weighs is what its prober paid for. Probers earn trust by
+ * staying close to the aggregates, only in epochs they showed a probe ticket
+ * for, and lose it by straying in any. A report weighs its prober's trust,
+ * spread over how often the prober returns to that target
+ * (`target-history.ts`). Reports then speak in voices (`voices.ts`): probers
+ * that strayed together are one group (`prober-groups.ts`), every prober
+ * without a ticket is in one group, identical reports are one voice, and a
+ * voice weighs as much as its weightiest report. No aggregate lifts a
+ * provider above its belief unless enough distinct voices stand behind it.
  */
 import { toHex } from '../bytes.js'
 import type { BehaviorAttestation, MetricsVector, RuleBundle } from '../types.js'
@@ -17,6 +23,8 @@ import { observationScore } from './observation.js'
 import { groupCorrelated, Residuals } from './prober-groups.js'
 import { robustAggregate } from './robust.js'
 import { createBeliefSettings, type BeliefSettings } from './settings.js'
+import { TargetHistory } from './target-history.js'
+import { voicesOf, type Voices } from './voices.js'
 
 export interface BeliefPoint {
   epoch: bigint
@@ -37,10 +45,10 @@ export interface ProviderBelief {
   /** Share of the last epoch's report weight that the aggregate rejected as outliers; above the rule bundle's threshold the provider is quarantined. */
   disagreement: number
   quarantined: boolean
-  /** Reports and distinct prober groups behind the last aggregate. */
+  /** Reports, and distinct voices among its inliers, behind the last aggregate. */
   reports: number
   groups: number
-  /** Whether the last aggregate was held at the belief for want of diverse probers. */
+  /** Whether the last aggregate was held at the belief for want of diverse voices. */
   heldForDiversity: boolean
   history: BeliefPoint[]
 }
@@ -52,6 +60,7 @@ export interface ProberTrust {
   /** Transport key, hex. */
   prober: string
   trust: number
+  /** Whether it showed a valid probe ticket for the last epoch it reported in: without one it was part of the one voice of all unticketed probers. */
   ticketed: boolean
   /** Mean distance of its last epoch's reports from the aggregates. */
   lastError: number | undefined
@@ -72,9 +81,20 @@ export type AddOutcome = 'added' | 'duplicate' | 'late'
 interface ProberState {
   trust: number
   ticketed: boolean
+  /** Whether its trust was already raised for a first ticket (once only: skipping tickets must not reset lost trust). */
+  ticketSeen: boolean
   lastError: number | undefined
   group: number
   residuals: Residuals
+  targets: TargetHistory
+}
+
+/** One epoch's reports until it closes. */
+interface EpochReports {
+  /** target → prober → score. */
+  byTarget: Map<string, Map<string, number>>
+  /** Probers that showed a valid ticket for this epoch. */
+  ticketed: Set<string>
 }
 
 interface TargetState {
@@ -93,8 +113,7 @@ export class BeliefField {
   readonly settings: BeliefSettings
   private readonly targets = new Map<string, TargetState>()
   private readonly probersByKey = new Map<string, ProberState>()
-  /** epoch → target → prober → score. */
-  private readonly pending = new Map<bigint, Map<string, Map<string, number>>>()
+  private readonly pending = new Map<bigint, EpochReports>()
   private closedThrough: bigint | undefined
 
   constructor(
@@ -112,13 +131,15 @@ export class BeliefField {
   addReport(r: ProberReport, options: { ticketed?: boolean } = {}): AddOutcome {
     const score = observationScore(r.metrics, this.rules, this.settings.latencyRefMs)
     if (this.closedThrough !== undefined && r.epoch <= this.closedThrough) return 'late'
-    this.prober(r.prober, options.ticketed ?? false)
-    const byTarget = this.pending.get(r.epoch) ?? new Map<string, Map<string, number>>()
-    this.pending.set(r.epoch, byTarget)
-    const byProber = byTarget.get(r.target) ?? new Map<string, number>()
-    byTarget.set(r.target, byProber)
+    const ticketed = options.ticketed ?? false
+    this.prober(r.prober, ticketed)
+    const held = this.pending.get(r.epoch) ?? { byTarget: new Map(), ticketed: new Set() }
+    this.pending.set(r.epoch, held)
+    const byProber = held.byTarget.get(r.target) ?? new Map<string, number>()
+    held.byTarget.set(r.target, byProber)
     if (byProber.has(r.prober)) return 'duplicate'
     byProber.set(r.prober, score)
+    if (ticketed) held.ticketed.add(r.prober)
     return 'added'
   }
 
@@ -130,26 +151,20 @@ export class BeliefField {
   /** Aggregates `epoch`'s reports and updates beliefs and trust; later reports for it are `late`. */
   closeEpoch(epoch: bigint): void {
     const s = this.settings
-    const reports = this.pending.get(epoch) ?? new Map<string, Map<string, number>>()
+    const { byTarget: reports, ticketed } = this.pending.get(epoch) ?? { byTarget: new Map<string, Map<string, number>>(), ticketed: new Set<string>() }
     for (const e of [...this.pending.keys()]) if (e <= epoch) this.pending.delete(e)
     this.closedThrough = epoch
 
-    const reporting = new Set([...reports.values()].flatMap((m) => [...m.keys()]))
-    const groups = groupCorrelated(
-      [...reporting].map((p) => ({ prober: p, residuals: this.probersByKey.get(p)!.residuals })),
-      s,
-    )
-    for (const [p, g] of groups) this.probersByKey.get(p)!.group = g
-
+    const voicesOn = this.voicer(reports, ticketed)
     const errors = new Map<string, { sum: number; count: number }>()
     const drift2 = s.driftPerEpoch ** 2
     for (const [target, byProber] of reports) {
       const t = this.target(target)
       const probers = [...byProber.keys()]
       const values = probers.map((p) => byProber.get(p)!)
-      const weights = this.groupWeights(probers, groups)
-      const agg = robustAggregate(values, weights, { madCutoff: s.madCutoff, spreadFloor: s.noiseFloor, trimFraction: s.trimFraction })
-      const diverse = new Set(probers.filter((_, i) => agg.inliers[i]).map((p) => groups.get(p)!)).size
+      const voices = voicesOn(target, probers, values)
+      const agg = robustAggregate(values, voices.share, { madCutoff: s.madCutoff, spreadFloor: s.noiseFloor, trimFraction: s.trimFraction })
+      const diverse = new Set(voices.voice.filter((_, i) => agg.inliers[i])).size
       t.heldForDiversity = diverse < this.rules.minDiverseProbers && agg.value > t.mu
       const observed = t.heldForDiversity ? t.mu : agg.value
       // Kalman step: the prior widened by the drift, the observation as certain as the reports agree.
@@ -180,6 +195,8 @@ export class BeliefField {
       const prober = this.probersByKey.get(p)!
       prober.lastError = sum / count
       const factor = Math.exp(s.trustLearningRate * (s.trustTolerance - prober.lastError))
+      // Standing is earned only in epochs paid for with a ticket: a free identity cannot farm it by echoing the aggregates.
+      if (factor > 1 && !ticketed.has(p)) continue
       prober.trust = Math.min(s.maxTrust, Math.max(s.minTrust, prober.trust * factor))
     }
   }
@@ -206,29 +223,38 @@ export class BeliefField {
     return [...this.probersByKey].map(([prober, p]) => ({ prober, trust: p.trust, ticketed: p.ticketed, lastError: p.lastError, group: p.group }))
   }
 
-  /** Each group weighs as much as its most trusted member, shared among its members that reported. */
-  private groupWeights(probers: string[], groups: Map<string, number>): number[] {
-    const best = new Map<number, number>()
-    const count = new Map<number, number>()
-    for (const p of probers) {
-      const g = groups.get(p)!
-      best.set(g, Math.max(best.get(g) ?? 0, this.probersByKey.get(p)!.trust))
-      count.set(g, (count.get(g) ?? 0) + 1)
+  /**
+   * Groups the epoch's probers and records the targets of the ticketed ones;
+   * returns what gives one target's reports their voices and weights.
+   */
+  private voicer(reports: Map<string, Map<string, number>>, ticketed: Set<string>): (target: string, probers: string[], values: number[]) => Voices {
+    const reporting = new Set([...reports.values()].flatMap((m) => [...m.keys()]))
+    for (const p of reporting) this.probersByKey.get(p)!.ticketed = ticketed.has(p)
+    const groups = groupCorrelated(
+      [...reporting].map((p) => ({ prober: p, residuals: this.probersByKey.get(p)!.residuals, ticketed: ticketed.has(p) })),
+      this.settings,
+    )
+    for (const [p, g] of groups) this.probersByKey.get(p)!.group = g
+    const targetsOf = new Map<string, string[]>()
+    for (const [target, byProber] of reports) for (const p of byProber.keys()) targetsOf.set(p, [...(targetsOf.get(p) ?? []), target])
+    for (const p of ticketed) this.probersByKey.get(p)!.targets.add(targetsOf.get(p)!)
+    // Without a ticket a prober weighs its trust alone: its reports are one voice with every other unticketed one anyway.
+    const weight = (p: string, target: string) => {
+      const prober = this.probersByKey.get(p)!
+      return ticketed.has(p) ? prober.trust * prober.targets.spread(target) : prober.trust
     }
-    return probers.map((p) => {
-      const g = groups.get(p)!
-      return best.get(g)! / count.get(g)!
-    })
+    return (target, probers, values) =>
+      voicesOf(probers.map((p, i) => ({ group: groups.get(p)!, weight: weight(p, target), score: values[i]! })), this.settings.lockstepTolerance)
   }
 
   private prober(key: string, ticketed: boolean): ProberState {
     const s = this.settings
     let p = this.probersByKey.get(key)
     if (!p) {
-      p = { trust: ticketed ? s.ticketedTrust : s.untrustedTrust, ticketed, lastError: undefined, group: -1, residuals: new Residuals(s.residualMemory) }
+      p = { trust: ticketed ? s.ticketedTrust : s.untrustedTrust, ticketed, ticketSeen: ticketed, lastError: undefined, group: -1, residuals: new Residuals(s.residualMemory), targets: new TargetHistory(s.repetitionWindow) }
       this.probersByKey.set(key, p)
-    } else if (ticketed && !p.ticketed) {
-      p.ticketed = true
+    } else if (ticketed && !p.ticketSeen) {
+      p.ticketSeen = true
       p.trust = Math.max(p.trust, s.ticketedTrust)
     }
     return p

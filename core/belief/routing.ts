@@ -41,6 +41,11 @@ export function compatibleProviders(providers: readonly RoutableProvider[], requ
   return providers.filter((p) => (request.model === undefined || p.model === request.model) && p.contextLimit >= request.contextTokens)
 }
 
+/** One of `providers`, uniformly. */
+function pickUniform(providers: readonly RoutableProvider[], random: Uniform): RoutableProvider {
+  return providers[Math.min(providers.length - 1, Math.floor(random() * providers.length))]!
+}
+
 export function chooseProvider(
   providers: readonly RoutableProvider[],
   request: RouteRequest,
@@ -50,16 +55,16 @@ export function chooseProvider(
 ): { provider: RoutableProvider; reason: RouteReason } {
   const compatible = compatibleProviders(providers, request)
   if (compatible.length === 0) throw new BeliefError('no-compatible-provider', `no provider serves ${request.model ?? 'any model'} with ${request.contextTokens} tokens of context`)
-  const pick = () => compatible[Math.min(compatible.length - 1, Math.floor(random() * compatible.length))]!
-  if (random() < rules.explorationRate) return { provider: pick(), reason: 'exploration' }
-  const beliefs = compatible.map((p) => belief(p.target))
-  const open = compatible.map((_, i) => i).filter((i) => !beliefs[i]!.quarantined)
-  if (open.length === 0) return { provider: pick(), reason: 'exploration' }
-  let best = open[0]!
+  if (random() < rules.explorationRate) return { provider: pickUniform(compatible, random), reason: 'exploration' }
+  // One pass, no intermediate arrays: routers and the simulator call this for every request.
+  let best: RoutableProvider | undefined
   let bestDraw = Number.NEGATIVE_INFINITY
-  for (const i of open) {
-    const draw = beliefs[i]!.mu + beliefs[i]!.sigma * normal(random)
-    if (draw > bestDraw) [best, bestDraw] = [i, draw]
+  for (const p of compatible) {
+    const b = belief(p.target)
+    if (b.quarantined) continue
+    const draw = b.mu + b.sigma * normal(random)
+    if (draw > bestDraw) [best, bestDraw] = [p, draw]
   }
-  return { provider: compatible[best]!, reason: 'thompson' }
+  if (best === undefined) return { provider: pickUniform(compatible, random), reason: 'exploration' }
+  return { provider: best, reason: 'thompson' }
 }

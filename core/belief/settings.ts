@@ -41,25 +41,48 @@ export interface BeliefSettings {
   latencyRefMs: number
   /** Trust a prober starts with when it showed a valid probe ticket, > 0. */
   ticketedTrust: number
-  /** Trust a prober starts with without a ticket: a fresh identity costs nothing, so it counts for little, > 0. */
+  /**
+   * Trust a prober starts with without a ticket, > 0. A fresh identity costs
+   * nothing, so it counts for little, and in any epoch all probers without a
+   * ticket together are one voice.
+   */
   untrustedTrust: number
   /** Trust never falls below this nor rises above `maxTrust`. 0 < minTrust ≤ maxTrust. */
   minTrust: number
   maxTrust: number
-  /** Trust is multiplied by exp(rate × (tolerance − error)) each epoch, error being the prober's mean distance from the robust aggregates, ≥ 0. */
+  /**
+   * Trust is multiplied by exp(rate × (tolerance − error)) each epoch, error
+   * being the prober's mean distance from the robust aggregates, ≥ 0. It
+   * rises only in epochs the prober showed a ticket for; it falls in any.
+   */
   trustLearningRate: number
   /** The error an honest prober's sampling noise explains, in [0, 1]. */
   trustTolerance: number
   /**
-   * Probers whose deviations from the aggregates point the same way (cosine
-   * similarity of their residuals at least this, in (0, 1]) are one group,
-   * which weighs as much as its most trusted member: a cartel saturates.
+   * Probers that strayed together on `minSharedStrays` reports and whose
+   * deviations from the aggregates point the same way (cosine similarity of
+   * their residuals at least this, in (0, 1]) are one group, which weighs as
+   * much as its most trusted member: a cartel saturates.
    */
   correlationThreshold: number
-  /** Residuals two probers must share before they can be grouped, ≥ 1. */
-  minSharedResiduals: number
-  /** Residual RMS below which a prober is plainly honest-noisy and never grouped, in [0, 1]. */
+  /**
+   * Reports on one target whose scores differ by at most this are copies of
+   * one measurement, in [0, 1): independent measurements never agree so
+   * closely (their latencies alone differ), so such reports are one voice
+   * however many identities sign them.
+   */
+  lockstepTolerance: number
+  /** Reports on which two probers must both have strayed the same way before they can be grouped, ≥ 1. */
+  minSharedStrays: number
+  /** A residual at least this large is a report that strayed; smaller ones are honest sampling noise, in [0, 1]. */
   deviationFloor: number
+  /**
+   * Ticketed epochs over which a prober's say on one target is spread, ≥ 1:
+   * a report weighs its prober's trust times (its epochs in this window ÷
+   * those with a report on the target), so reporting on a provider every
+   * epoch buys no more say over it than reporting on it now and then.
+   */
+  repetitionWindow: number
   /** Residuals kept per prober (the most recent), ≥ 1. */
   residualMemory: number
   /** Weight of the newest epoch's change in the trend (an exponential average), in (0, 1]. */
@@ -83,8 +106,10 @@ export const defaultBeliefSettings: Readonly<BeliefSettings> = Object.freeze({
   trustLearningRate: 5,
   trustTolerance: 0.1,
   correlationThreshold: 0.8,
-  minSharedResiduals: 3,
+  lockstepTolerance: 1e-6,
+  minSharedStrays: 3,
   deviationFloor: 0.1,
+  repetitionWindow: 8,
   residualMemory: 64,
   trendWeight: 0.5,
   historyLength: 256,
@@ -122,8 +147,10 @@ export function validateBeliefSettings(s: BeliefSettings): BeliefSettings {
   inRange(s, 'trustLearningRate', 0, 1e3)
   inRange(s, 'trustTolerance', 0, 1)
   inRange(s, 'correlationThreshold', 0, 1, { min: true })
-  integerAtLeast(s, 'minSharedResiduals', 1)
+  inRange(s, 'lockstepTolerance', 0, 1, { max: true })
+  integerAtLeast(s, 'minSharedStrays', 1)
   inRange(s, 'deviationFloor', 0, 1)
+  integerAtLeast(s, 'repetitionWindow', 1)
   integerAtLeast(s, 'residualMemory', 1)
   inRange(s, 'trendWeight', 0, 1, { min: true })
   integerAtLeast(s, 'historyLength', 1)

@@ -23,8 +23,10 @@ export interface SimProviderModel {
 export type LiarKind =
   /** Reports random metrics. */
   | 'random'
-  /** Report the worst provider as perfect, and everyone else truthfully (to keep their standing). */
+  /** Report the worst provider as perfect, all with the same metrics (in lockstep), and everyone else truthfully (to keep their standing). */
   | 'promote-worst'
+  /** The same, but each liar draws its own report on the worst provider as if it were the best one: no two lies alike. */
+  | 'promote-worst-sampled'
 
 export interface BeliefSimOptions {
   seed: number
@@ -36,9 +38,12 @@ export interface BeliefSimOptions {
   /**
    * Whether the liars show a valid probe ticket (default true). False makes
    * them sybils: fresh identities that cost nothing, so each starts at the
-   * belief field's `untrustedTrust` rather than its `ticketedTrust`.
+   * belief field's `untrustedTrust` rather than its `ticketedTrust`, and all
+   * of them together are one voice.
    */
   liarsTicketed?: boolean
+  /** The epoch (1-based) from which the liars report, default 1: later, they are newcomers to a world whose honest probers have earned trust. */
+  liarsJoinAt?: number
   /** Providers each prober probes per epoch (liars always include the one they promote). */
   targetsPerProber: number
   /** Challenges per task family in one probe. */
@@ -72,6 +77,7 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
   for (const p of routable) field.track(p.target)
   const quality = o.providers.map(trueQuality)
   const worst = quality.indexOf(Math.min(...quality))
+  const best = quality.indexOf(Math.max(...quality))
   const rate = (q: number, n: number) => {
     let hits = 0
     for (let i = 0; i < n; i++) if (random() < q) hits++
@@ -117,18 +123,19 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
     for (let h = 0; h < o.honestProbers; h++) {
       for (const i of sample(o.targetsPerProber)) field.addReport({ prober: `honest${h}`, target: `t${i}`, epoch: e, metrics: honestMetrics(accuracy(i)) }, { ticketed: true })
     }
-    for (let l = 0; l < o.liars; l++) {
-      const targets = o.liarKind === 'promote-worst' ? sample(o.targetsPerProber, worst) : sample(o.targetsPerProber)
+    for (let l = 0; epoch >= (o.liarsJoinAt ?? 1) && l < o.liars; l++) {
+      const targets = o.liarKind === 'random' ? sample(o.targetsPerProber) : sample(o.targetsPerProber, worst)
       for (const i of targets) {
-        const metrics = o.liarKind === 'random' ? randomMetrics() : i === worst ? perfect : honestMetrics(accuracy(i))
+        const metrics = o.liarKind === 'random' ? randomMetrics() : i !== worst ? honestMetrics(accuracy(i)) : o.liarKind === 'promote-worst' ? perfect : honestMetrics(accuracy(best))
         field.addReport({ prober: `liar${l}`, target: `t${i}`, epoch: e, metrics }, { ticketed: o.liarsTicketed ?? true })
       }
     }
     field.closeEpoch(e)
     mu.push(routable.map((p) => field.estimate(p.target).mu))
     const counts = o.providers.map(() => 0)
+    const estimates = new Map(routable.map((p) => [p.target, field.estimate(p.target)]))
     for (let r = 0; r < o.requestsPerEpoch; r++) {
-      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => field.estimate(t), rules, random)
+      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => estimates.get(t)!, rules, random)
       counts[Number(provider.key.slice(1))]!++
     }
     shares.push(counts.map((c) => c / o.requestsPerEpoch))

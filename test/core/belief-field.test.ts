@@ -1,6 +1,18 @@
-/** The belief field: metrics to scores, refusals, duplicates and late reports, trust, cartels, diversity, drift, quarantine. */
+/** The belief field: metrics to scores, refusals, duplicates and late reports, trust, voices (tickets, lockstep, cartels), diversity, drift, quarantine. */
 import { describe, expect, it } from 'vitest'
-import { BeliefField, createBeliefSettings, defaultRuleBundle, observationScore, toHex, type MetricsVector } from '../../core/index.js'
+import {
+  BeliefField,
+  chooseProvider,
+  createBeliefSettings,
+  defaultRuleBundle,
+  groupCorrelated,
+  observationScore,
+  Residuals,
+  TargetHistory,
+  toHex,
+  voicesOf,
+  type MetricsVector,
+} from '../../core/index.js'
 import { fixture } from './fixtures.js'
 
 const metrics = (rate: number, latencyP50Ms = 200): MetricsVector => ({
@@ -18,8 +30,8 @@ const metrics = (rate: number, latencyP50Ms = 200): MetricsVector => ({
 const jitter = (i: number) => ((i * 7919) % 11) / 250 - 0.02
 const clamp = (x: number) => Math.min(1, Math.max(0, x))
 
-function epoch(field: BeliefField, e: bigint, reports: [string, string, number][]): void {
-  for (const [prober, target, rate] of reports) field.addReport({ prober, target, epoch: e, metrics: metrics(rate) }, { ticketed: true })
+function epoch(field: BeliefField, e: bigint, reports: [string, string, number][], ticketed = true): void {
+  for (const [prober, target, rate] of reports) field.addReport({ prober, target, epoch: e, metrics: metrics(rate) }, { ticketed })
   field.closeEpoch(e)
 }
 
@@ -108,10 +120,79 @@ describe('the belief field', () => {
     expect(trust.get('h0')).toBeGreaterThan(createBeliefSettings().ticketedTrust)
   })
 
-  it('gives a prober without a ticket little weight until it earns some', () => {
+  it('starts a prober without a ticket at little trust, raises it once for a first ticket, and lets trust grow only in ticketed epochs', () => {
     const field = new BeliefField(defaultRuleBundle)
-    field.addReport({ prober: 'fresh', target: 't', epoch: 1n, metrics: metrics(0.5) })
-    expect(field.probers()[0]).toMatchObject({ trust: field.settings.untrustedTrust, ticketed: false })
+    const s = field.settings
+    const trust = (prober: string) => field.probers().find((p) => p.prober === prober)!
+    /** Six ticketed honest probers and `free` reporting `rate` on one target, with or without a ticket. */
+    const round = (e: bigint, rate: number, ticketed: boolean) => {
+      field.addReport({ prober: 'free', target: 't', epoch: e, metrics: metrics(rate) }, { ticketed })
+      epoch(field, e, honest(6, 't', 0.5))
+    }
+    round(1n, 0.5, false)
+    expect(trust('free')).toMatchObject({ trust: s.untrustedTrust, ticketed: false })
+    // Unticketed and spot on, epoch after epoch: no standing is earned for free.
+    for (let e = 2n; e <= 5n; e++) round(e, 0.5, false)
+    expect(trust('free')).toMatchObject({ trust: s.untrustedTrust, ticketed: false })
+    expect(trust('h0').trust).toBeGreaterThan(s.ticketedTrust)
+    // A first ticket raises it to the ticketed start; a ticket later never restores trust lost by straying.
+    round(6n, 0.5, true)
+    expect(trust('free')).toMatchObject({ ticketed: true })
+    expect(trust('free').trust).toBeGreaterThan(s.ticketedTrust)
+    round(7n, 1, true)
+    round(8n, 1, false)
+    const lowered = trust('free').trust
+    expect(lowered).toBeLessThan(s.ticketedTrust)
+    round(9n, 1, true)
+    expect(trust('free').trust).toBeLessThan(lowered)
+  })
+
+  it('lets a single prober without a ticket, alone in a world, move beliefs in its first epoch (the page that probes without minting)', () => {
+    const field = new BeliefField(defaultRuleBundle)
+    for (const t of ['good', 'bad']) field.track(t)
+    for (const [target, rate] of [['good', 0.6], ['bad', 0.05]] as const) field.addReport({ prober: 'lone', target, epoch: 1n, metrics: metrics(rate) })
+    field.closeEpoch(1n)
+    const [good, bad] = [field.belief('good'), field.belief('bad')]
+    // Promotion waits for diverse voices; demotion does not.
+    expect(good).toMatchObject({ mu: field.settings.priorMu, heldForDiversity: true })
+    expect(bad.mu).toBeLessThan(good.mu - 0.3)
+    const providers = ['good', 'bad'].map((t) => ({ key: t, target: t, model: 'm', contextLimit: 128 }))
+    let state = 7
+    const random = () => ((state = (state * 48271) % 2147483647) / 2147483647)
+    const toGood = Array.from({ length: 2000 }, () => chooseProvider(providers, { contextTokens: 64 }, (t) => field.estimate(t), defaultRuleBundle, random).provider.key).filter((k) => k === 'good').length
+    expect(toGood / 2000).toBeGreaterThan(0.9)
+  })
+
+  it('counts every prober without a ticket as one voice: two hundred of them weigh no more than one', () => {
+    const field = new BeliefField(defaultRuleBundle)
+    const sybils = Array.from({ length: 200 }, (_, i): [string, string, number] => [`sybil${i}`, 'x', clamp(0.95 + jitter(i))])
+    for (const [prober, target, rate] of sybils) field.addReport({ prober, target, epoch: 1n, metrics: metrics(rate) })
+    epoch(field, 1n, honest(5, 'x', 0.2))
+    const b = field.belief('x')
+    expect(b.history.at(-1)!.aggregate).toBeLessThan(0.3)
+    expect(b.mu).toBeLessThan(field.settings.priorMu)
+    expect(new Set(field.probers().filter((p) => p.prober.startsWith('sybil')).map((p) => p.group)).size).toBe(1)
+  })
+
+  it('counts identical reports as one voice: lockstep identities neither outvote honest probers nor meet the diversity rule', () => {
+    const lockstep = (n: number, target: string, rate: number): [string, string, number][] => Array.from({ length: n }, (_, i) => [`copy${i}`, target, rate])
+    const outvoted = new BeliefField(defaultRuleBundle)
+    epoch(outvoted, 1n, [...honest(5, 'x', 0.2), ...lockstep(20, 'x', 0.95)])
+    expect(outvoted.belief('x').history.at(-1)!.aggregate).toBeLessThan(0.3)
+    const alone = new BeliefField(defaultRuleBundle)
+    epoch(alone, 1n, [...honest(defaultRuleBundle.minDiverseProbers - 2, 'y', 0.95), ...lockstep(20, 'y', 0.95)])
+    expect(alone.belief('y')).toMatchObject({ groups: defaultRuleBundle.minDiverseProbers - 1, heldForDiversity: true, mu: alone.settings.priorMu })
+  })
+
+  it('gains a copier nothing and takes nothing from the prober it copies', () => {
+    const reports = [0.81, 0.62, 0.74, 0.7, 0.9].map((score, i) => ({ group: i, weight: 1 + i / 4, score }))
+    const copies = Array.from({ length: 6 }, (_, i) => ({ group: 10 + i, weight: 0.5, score: 0.9 }))
+    const alone = voicesOf(reports, 1e-6)
+    const copied = voicesOf([...reports, ...copies], 1e-6)
+    // The copied report and its copies are one voice, weighing what the copied prober weighs alone, shared among them.
+    expect(new Set(copied.voice).size).toBe(new Set(alone.voice).size)
+    expect(copied.share.slice(reports.length - 1).reduce((a, w) => a + w, 0)).toBeCloseTo(alone.share.at(-1)!, 12)
+    expect(copied.share.slice(0, reports.length - 1)).toEqual(alone.share.slice(0, reports.length - 1))
   })
 
   it('groups a cartel that strays together, so it weighs as one prober', () => {
@@ -125,6 +206,49 @@ describe('the belief field', () => {
     expect(new Set(cartel.map((c) => groups.get(c))).size).toBe(1)
     expect(new Set(Array.from({ length: 7 }, (_, i) => groups.get(`h${i}`))).size).toBe(7)
     expect(field.belief('x').mu).toBeLessThan(0.4)
+  })
+
+  it('groups a cartel whose lies differ a little, by straying together again and again', () => {
+    const field = new BeliefField(defaultRuleBundle)
+    const cartel = ['c1', 'c2', 'c3', 'c4', 'c5']
+    for (let e = 1n; e <= 4n; e++) {
+      const targets = ['x', 'y', 'z'].flatMap((t, i) => honest(7, t, 0.3 + 0.2 * i))
+      const lies = cartel.flatMap((c, i): [string, string, number][] => [[c, 'x', 0.97 - 0.01 * i], [c, 'y', 0.95 + 0.01 * i]])
+      epoch(field, e, [...targets, ...lies])
+    }
+    const groups = new Map(field.probers().map((p) => [p.prober, p.group]))
+    expect(new Set(cartel.map((c) => groups.get(c))).size).toBe(1)
+    expect(new Set(Array.from({ length: 7 }, (_, i) => groups.get(`h${i}`))).size).toBe(7)
+  })
+
+  it('does not group probers for straying together once (as honest probers do when liars carry an aggregate)', () => {
+    const s = createBeliefSettings()
+    const prober = (name: string, residuals: [string, number][]) => {
+      const r = new Residuals(s.residualMemory)
+      for (const [key, value] of residuals) r.add(key, value)
+      return { prober: name, residuals: r, ticketed: true }
+    }
+    const noise = (i: number): [string, number][] => ['a', 'b', 'c', 'd'].map((t, k) => [`${t}@1`, 0.02 * Math.sin(i + 3 * k)])
+    // Both far below the captured aggregate of x in epoch 1, small noise elsewhere: cosine near 1, but one shared stray.
+    const once = [prober('h1', [['x@1', -0.8], ...noise(1)]), prober('h2', [['x@1', -0.8], ...noise(2)])]
+    expect(new Set(groupCorrelated(once, s).values()).size).toBe(2)
+    const thrice = [1, 2].map((i) => prober(`c${i}`, [['x@1', 0.8], ['x@2', 0.7], ['x@3', 0.8], ...noise(i)]))
+    expect(new Set(groupCorrelated(thrice, s).values()).size).toBe(1)
+  })
+
+  it('spreads a prober’s say on a target over its ticketed epochs: returning every epoch buys no more than returning now and then', () => {
+    const history = new TargetHistory(4)
+    expect(history.spread('x')).toBe(1)
+    history.add(['x', 'y'])
+    history.add(['x'])
+    history.add(['x', 'z'])
+    history.add(['x', 'y'])
+    expect(history.spread('x')).toBe(1)
+    expect(history.spread('y')).toBe(2)
+    expect(history.spread('z')).toBe(4)
+    history.add(['y']) // the oldest epoch leaves the window
+    expect(history.spread('x')).toBe(4 / 3)
+    expect(history.spread('y')).toBe(2)
   })
 
   it('does not promote a provider on fewer distinct probers than the rule bundle asks', () => {
@@ -153,5 +277,8 @@ describe('the belief field', () => {
     expect(() => createBeliefSettings({ trimFraction: 0.5 })).toThrow(/trimFraction/)
     expect(() => createBeliefSettings({ minTrust: 2, maxTrust: 1 })).toThrow(expect.objectContaining({ code: 'invalid-setting' }))
     expect(() => createBeliefSettings({ bogus: 1 } as never)).toThrow(/bogus/)
+    for (const [field, value] of [['lockstepTolerance', 1], ['lockstepTolerance', -1e-9], ['repetitionWindow', 0], ['repetitionWindow', 2.5], ['minSharedStrays', 0]] as const) {
+      expect(() => createBeliefSettings({ [field]: value }), `${field} = ${value}`).toThrow(expect.objectContaining({ code: 'invalid-setting', message: expect.stringContaining(field) }))
+    }
   })
 })

@@ -78,11 +78,25 @@ describe('the belief simulator', () => {
     expect(runBeliefSim({ ...base, seed: 4 })).not.toEqual(runBeliefSim(base))
   })
 
-  it('routes to the good providers within a few epochs with honest probers and with 20% liars of either kind', () => {
-    for (const options of [base, { ...base, honestProbers: 10, liars: 2 }, { ...base, honestProbers: 10, liars: 2, liarKind: 'promote-worst' as const }]) {
-      const epochs = epochsToGoodRouting(runBeliefSim(options), 0.9)
-      expect(epochs).toBeDefined()
-      expect(epochs!).toBeLessThanOrEqual(3)
+  it('routes to the good providers within a few epochs with honest probers and with 20% liars of every kind', () => {
+    for (const seed of [3, 4, 5]) {
+      for (const options of [base, ...(['random', 'promote-worst', 'promote-worst-sampled'] as const).map((liarKind) => ({ ...base, honestProbers: 10, liars: 2, liarKind }))]) {
+        const epochs = epochsToGoodRouting(runBeliefSim({ ...options, seed }), 0.9)
+        expect(epochs, `seed ${seed}, ${options.liars} ${options.liarKind}`).toBeDefined()
+        expect(epochs!, `seed ${seed}, ${options.liars} ${options.liarKind}`).toBeLessThanOrEqual(3)
+      }
+    }
+  })
+
+  it('routes to the good providers with 40% liars promoting the worst provider, in lockstep or each drawing its own lie', () => {
+    const larger: BeliefSimOptions = { ...base, epochs: 12, providers: syntheticProviders(20, 6), honestProbers: 12, liars: 8, targetsPerProber: 8 }
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const inLockstep = epochsToGoodRouting(runBeliefSim({ ...larger, seed, liarKind: 'promote-worst' }), 0.9)
+      const apart = epochsToGoodRouting(runBeliefSim({ ...larger, seed, liarKind: 'promote-worst-sampled' }), 0.9)
+      expect(inLockstep, `seed ${seed}`).toBeDefined()
+      expect(inLockstep!, `seed ${seed}`).toBeLessThanOrEqual(2)
+      expect(apart, `seed ${seed}`).toBeDefined()
+      expect(apart!, `seed ${seed}`).toBeLessThanOrEqual(5)
     }
   })
 

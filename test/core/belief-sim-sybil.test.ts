@@ -1,34 +1,48 @@
-/** Sybils in the belief simulator: fresh identities promoting the worst provider, without probe tickets and with them. */
+/** Sybils in the belief simulator: fresh identities promoting the worst provider, without probe tickets and with them, in lockstep or not. */
 import { describe, expect, it } from 'vitest'
-import { defaultBeliefSettings, defaultRuleBundle, meanShare, runBeliefSim, syntheticProviders, type BeliefSimOptions } from '../../core/index.js'
+import { defaultRuleBundle, meanShare, runBeliefSim, syntheticProviders, type BeliefSimOptions } from '../../core/index.js'
 
 describe('sybil probers in the belief simulator', () => {
   const base: BeliefSimOptions = { seed: 3, epochs: 6, providers: syntheticProviders(10, 6), honestProbers: 12, liars: 0, liarKind: 'promote-worst', targetsPerProber: 5, challengesPerTask: 4, requestsPerEpoch: 2_000 }
   const worst = 0 // syntheticProviders ascend in quality
   const floor = defaultRuleBundle.explorationRate / base.providers.length
+  const seeds = [3, 4, 5, 6]
+  /** What the sybils add to the worst provider's share, from epoch `from` on, beside the same run without them. */
+  const gained = (o: BeliefSimOptions, from = 1) => meanShare(runBeliefSim(o), worst, from) - meanShare(runBeliefSim({ ...o, liars: 0 }), worst, from)
 
-  it('counts liars as ticketed unless told otherwise, and records each epoch’s beliefs', () => {
+  it('counts liars as ticketed unless told otherwise, lets them join late, and records each epoch’s beliefs', () => {
     const liars = { ...base, liars: 4 }
-    expect(runBeliefSim(liars)).toEqual(runBeliefSim({ ...liars, liarsTicketed: true }))
+    expect(runBeliefSim(liars)).toEqual(runBeliefSim({ ...liars, liarsTicketed: true, liarsJoinAt: 1 }))
     expect(runBeliefSim({ ...liars, liarsTicketed: false })).not.toEqual(runBeliefSim(liars))
+    expect(runBeliefSim({ ...liars, liarsJoinAt: base.epochs + 1 })).toEqual(runBeliefSim(base))
     const { mu } = runBeliefSim(base)
     expect(mu).toHaveLength(base.epochs)
     for (const epoch of mu) expect(epoch).toHaveLength(base.providers.length)
   })
 
-  it('as many sybils as honest probers: without tickets they keep the worst provider at the floor, with tickets they lift it', () => {
-    // 12 unticketed sybils weigh 12 × untrustedTrust = 1.2 on the worst provider against about 6 honest reports
-    // (12 probers × 5 of 10 targets) at trust 1: the weighted median stays honest's, so the worst provider keeps
-    // the exploration floor up to Thompson noise (≤ 2× the floor, as for a small cartel). With tickets the same
-    // 12 identities weigh 12 against those 6, and win.
-    expect(base.honestProbers * defaultBeliefSettings.untrustedTrust).toBeLessThan((base.honestProbers * base.targetsPerProber) / base.providers.length)
-    for (const seed of [3, 4, 5, 6]) {
-      const sybils = { ...base, seed, liars: base.honestProbers }
-      const honest = meanShare(runBeliefSim({ ...base, seed }), worst, 1)
-      const unticketed = meanShare(runBeliefSim({ ...sybils, liarsTicketed: false }), worst, 1)
-      const ticketed = meanShare(runBeliefSim({ ...sybils, liarsTicketed: true }), worst, 1)
-      expect(unticketed, `seed ${seed}`).toBeLessThanOrEqual(2 * floor)
-      expect(ticketed - honest, `seed ${seed}`).toBeGreaterThan(unticketed - honest + 0.5)
+  it('gives sybils without tickets, at any count and lying in lockstep or not, no more than the exploration floor', () => {
+    for (const seed of seeds) {
+      for (const liars of [12, 200]) {
+        for (const liarKind of ['promote-worst', 'promote-worst-sampled'] as const) {
+          expect(gained({ ...base, seed, liars, liarKind, liarsTicketed: false }), `seed ${seed}, ${liars} ${liarKind}`).toBeLessThanOrEqual(floor)
+        }
+      }
+    }
+  })
+
+  it('counts ticketed sybils lying in lockstep as one voice: as many as the honest probers gain nothing, where the same tickets lying apart do', () => {
+    for (const seed of seeds) {
+      const sybils = { ...base, seed, liars: base.honestProbers, liarsTicketed: true }
+      expect(gained({ ...sybils, liarKind: 'promote-worst' }), `seed ${seed}`).toBeLessThanOrEqual(floor)
+      // The test can tell: identities that each draw their own lie are independent voices, and from the first epoch they outnumber the honest reports on the worst provider.
+      expect(gained({ ...sybils, liarKind: 'promote-worst-sampled' }), `seed ${seed}`).toBeGreaterThan(0.1)
+    }
+  })
+
+  it('makes ticketed sybils joining a world whose honest probers earned trust pay more: as many as the honest probers gain nothing', () => {
+    for (const seed of seeds) {
+      const joining = { ...base, seed, epochs: 8, liars: base.honestProbers, liarKind: 'promote-worst-sampled' as const, liarsTicketed: true, liarsJoinAt: 4 }
+      expect(gained(joining, 4), `seed ${seed}`).toBeLessThanOrEqual(floor)
     }
   })
 })
