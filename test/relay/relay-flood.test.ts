@@ -44,6 +44,8 @@ it('refuses a flood of sync requests beyond the per-peer budget and keeps servin
 
   honest = await startMeshClient(world)
   await honest.dial(relay.multiaddr)
+  // Gossip published before the relay's subscription is known goes nowhere; the relay's own pull is a minute away.
+  await until('relay subscribed', async () => (honest!.node.services.pubsub.getSubscribers(honest!.mesh.gossip.topic).length > 0 ? true : undefined))
   for (const e of await signedEvents(world, 3, 9)) await honest.mesh.publish(e)
   await until('honest events stored', async () => ((await relay.health()).events === 3 ? true : undefined))
   expect(relay.child.exitCode).toBeNull()
