@@ -38,8 +38,8 @@ export class ControlPlaneKeyring {
   }
 
   /** Seals an event this peer signed (see `sealEvent`); throws `SealError('unknown-seal')` without a key. */
-  async seal(event: Event, encoded: Uint8Array, signer: Signer): Promise<Uint8Array> {
-    return sealEvent(event, encoded, await this.keyFor(event.epochId), signer)
+  async seal(event: Event, signer: Signer): Promise<Uint8Array> {
+    return sealEvent(event, await this.keyFor(event.epochId), signer)
   }
 
   /**

@@ -10,10 +10,9 @@ import { CanonError } from './canonical.js'
 import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { encodeEvent } from './structs.js'
-import { eventSigner, MAX_EVENT_BYTES, type EventRejection, type RejectionReport } from './events.js'
+import { MAX_EVENT_BYTES, type EventRejection, type RejectionReport } from './events.js'
 import type { EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
-import { deriveReplicaIdSync } from './ids.js'
 import { decodeLogRecord, recordOrigin, validateDecodedRecord, type LogRecord } from './log-record.js'
 import type { LogEntry } from './sync-messages.js'
 import type { Bytes32, Event } from './types.js'
@@ -56,7 +55,7 @@ export interface EventLogOptions {
 
 /** The replica id an entry must carry: the author's, for the event's epoch. */
 export function originOf(event: Event): Bytes32 {
-  return deriveReplicaIdSync(eventSigner(event), event.world, event.epochId)
+  return recordOrigin({ kind: 'event', id: event.eventId, event })
 }
 
 export class EventLog {
@@ -160,18 +159,18 @@ export class EventLog {
    * returns the entry to gossip. Calls are serialised, so concurrent
    * publications take consecutive slots.
    */
-  author(event: Event): Promise<LogEntry> {
+  author(event: Event): Promise<StoredEntry> {
     return this.authorRecord(encodeEvent(event))
   }
 
   /** `author` for record bytes: a plain event's encoding, or a sealed record this peer made. */
-  authorRecord(record: Uint8Array): Promise<LogEntry> {
+  authorRecord(record: Uint8Array): Promise<StoredEntry> {
     const run = this.authoring.then(() => this.authorNow(record))
     this.authoring = run.catch(() => undefined)
     return run
   }
 
-  private async authorNow(bytes: Uint8Array): Promise<LogEntry> {
+  private async authorNow(bytes: Uint8Array): Promise<StoredEntry> {
     await blake3Ready()
     let replicaId: Bytes32
     try {
@@ -187,6 +186,6 @@ export class EventLog {
     if (added.length !== 1) {
       throw rejected[0] ?? new IngestError('seq-conflict', 'the record is already in the log')
     }
-    return entry
+    return added[0]!
   }
 }

@@ -9,7 +9,6 @@ import { CanonError } from './canonical.js'
 import { TerrainError } from './errors.js'
 import { EventLog, type IngestResult, type PreparedBatch } from './event-log.js'
 import { decodeFrame, encodeFrame, FrameError, MAX_FRAME_BYTES } from './frames.js'
-import { decodeLogRecord } from './log-record.js'
 import { encodeEvent } from './structs.js'
 import {
   decodeLogEntry,
@@ -175,10 +174,9 @@ export class Replica {
 
   /** `publish` for record bytes: a plain event's encoding, or a sealed record this peer made. */
   async publishRecord(record: Uint8Array): Promise<LogEntry> {
-    const entry = await this.log.authorRecord(record)
+    const { eventId, ...entry } = await this.log.authorRecord(record)
     this.metrics.eventsAdded++
-    const recordId = decodeLogRecord(entry.event).id
-    for (const l of this.listeners) l({ eventId: recordId, event: entry.event, from: undefined })
+    for (const l of this.listeners) l({ eventId, event: entry.event, from: undefined })
     const frame = encodeFrame('gossip', encodeLogEntry(entry))
     for (const peer of this.neighbours()) this.send(peer, frame)
     return entry

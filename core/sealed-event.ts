@@ -21,6 +21,7 @@ import { blake3Ready, blake3Sync, blake3WithKey } from './hash.js'
 import { deriveControlPlaneKey } from './ids.js'
 import { isSealedRecord, SEALED_MAGIC } from './record-kind.js'
 import type { Signer } from './signing.js'
+import { encodeEvent } from './structs.js'
 import type { Bytes32, Event } from './types.js'
 
 /** Plaintexts are padded to a multiple of this, so a record's size hides which kind of event it holds. */
@@ -123,10 +124,11 @@ function unpad(padded: Uint8Array): Uint8Array {
 }
 
 /**
- * Seal an encoded event this peer signed: it must be of the key's world and
- * epoch and signed by `signer`, so opening can check the sealer is its author.
+ * Seal an event this peer signed: it must be of the key's world and epoch
+ * and signed by `signer`, so opening can check the sealer is its author.
  */
-export async function sealEvent(event: Event, encoded: Uint8Array, key: SealKey, signer: Signer): Promise<Uint8Array> {
+export async function sealEvent(event: Event, key: SealKey, signer: Signer): Promise<Uint8Array> {
+  const encoded = encodeEvent(event)
   if (!equalBytes(event.world, key.world) || event.epochId !== key.epochId) throw new SealError('header-mismatch', 'the event is of another world or epoch than the seal key')
   if (!equalBytes(eventSigner(event), signer.publicKey)) throw new SealError('sealer-mismatch', 'only an event’s author seals it')
   if (encoded.length > MAX_SEALED_EVENT_BYTES) throw new SealError('too-large', `event of ${encoded.length} bytes exceeds the sealable ${MAX_SEALED_EVENT_BYTES}`)

@@ -68,8 +68,8 @@ let opened: Opened | undefined
 let outbound: OutboundFrame = () => {}
 /** The router worker, when the page connected one: it gets every control-plane record stored. */
 let router: Comlink.Remote<RouterWorkerApi> | undefined
-/** Records stored while the router is being connected: handed over after its replay unless the replay had them. */
-let arrivedWhileConnecting: Uint8Array[] | undefined
+/** Control-plane records the router has yet to get: those stored at start, then each new one, until it connects. */
+const forRouter: Uint8Array[] = []
 const recent: LogStatus['recent'] = []
 
 function current(): Opened {
@@ -87,12 +87,16 @@ const api = {
     const log = new EventLog(world.id, store, { validator: new ValidationPool() })
     const replica = new Replica(log, { send: (peer, frame) => outbound(peer, frame) }, () => [PUBSUB_NEIGHBOUR], { forwardGossip: false })
     const providers = new ProviderDirectory(world.id)
-    await store.controlPlaneRecords((record) => providers.addEncoded(record))
+    // One read at start feeds the provider directory now and the router once it connects.
+    await store.controlPlaneRecords((record) => {
+      providers.addEncoded(record)
+      forRouter.push(record)
+    })
     replica.onStored(({ eventId, event, from }) => {
       providers.addEncoded(event)
       if (isControlPlaneRecord(event)) {
         if (router) void router.ingest(event)
-        else arrivedWhileConnecting?.push(event)
+        else forRouter.push(event)
       }
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
@@ -109,14 +113,10 @@ const api = {
    */
   async connectRouter(port: MessagePort): Promise<void> {
     const remote = Comlink.wrap<RouterWorkerApi>(port)
-    arrivedWhileConnecting = []
-    const records: Uint8Array[] = []
-    await current().store.controlPlaneRecords((record) => void records.push(record))
-    await remote.replay(records)
+    await remote.replay(forRouter.splice(0))
     router = remote
-    const replayed = new Set(records.map(toHex))
-    for (const record of arrivedWhileConnecting.splice(0)) if (!replayed.has(toHex(record))) await remote.ingest(record)
-    arrivedWhileConnecting = undefined
+    // What was stored during the replay.
+    for (const record of forRouter.splice(0)) await remote.ingest(record)
   },
 
   /** Publish records this peer made elsewhere (its sealed evidence and disputes); returns how many were new. */

@@ -15,7 +15,6 @@ import {
   ControlPlaneKeyring,
   decodeEvent,
   disputeEvent,
-  encodeEvent,
   epochAt,
   fromHex,
   SealError,
@@ -109,7 +108,7 @@ const api = {
   async seal(events: Uint8Array[]): Promise<Uint8Array[]> {
     if (!signer || !keyring) throw new Error('the router is not started yet')
     const sealed: Uint8Array[] = []
-    for (const bytes of events) sealed.push(await keyring.seal(decodeEvent(bytes), bytes, signer))
+    for (const bytes of events) sealed.push(await keyring.seal(decodeEvent(bytes), signer))
     return sealed
   },
 
@@ -156,8 +155,7 @@ const api = {
 async function tick(): Promise<void> {
   if (!router || !signer) return
   for (const pair of await router.tick(Date.now())) {
-    const dispute = await disputeEvent(pair, signer)
-    outbox.push(await keyring!.seal(dispute, encodeEvent(dispute), signer))
+    outbox.push(await keyring!.seal(await disputeEvent(pair, signer), signer))
   }
 }
 

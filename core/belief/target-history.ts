@@ -9,12 +9,12 @@
 export class TargetHistory {
   private readonly epochs: Set<string>[] = []
 
-  constructor(private readonly window: number) {}
+  constructor(private readonly epochsKept: number) {}
 
-  /** Records the targets of one ticketed epoch, dropping the oldest beyond the window. */
+  /** Records the targets of one ticketed epoch, dropping the oldest beyond the epochs kept. */
   add(targets: Iterable<string>): void {
     this.epochs.push(new Set(targets))
-    if (this.epochs.length > this.window) this.epochs.shift()
+    if (this.epochs.length > this.epochsKept) this.epochs.shift()
   }
 
   /**

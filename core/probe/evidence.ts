@@ -50,7 +50,7 @@ export interface AdmittedAttestation {
 
 const key = (...parts: Uint8Array[]) => parts.map(toHex).join('/')
 
-/** What the gate holds about one epoch; dropped whole once the epoch is past the window. */
+/** What the gate holds about one epoch; dropped whole once the epoch is too old to accept. */
 interface EpochEvidence {
   /** TargetRefs (hex) of the providers known for the epoch. */
   targets: Set<string>

@@ -91,7 +91,7 @@ export function eventStoreAcceptance(name: string, create: () => Promise<EventSt
       const descriptorBytes = encodeEvent(await createEvent({ type: 'descriptorPublish', descriptorPublish: { world, epochId: 1n, descriptor } }))
       const attestation = await sampleAttestationEvent(world, signer, 1)
       const attestationBytes = encodeEvent(attestation)
-      const sealedBytes = await sealEvent(attestation, attestationBytes, await deriveSealKey(fill(5), world, 1n), signer)
+      const sealedBytes = await sealEvent(attestation, await deriveSealKey(fill(5), world, 1n), signer)
       const endorsement = await signRuleEndorsement({ world, epochId: 1n, ruleBundleHash: fill(4), weight: 1 }, signer)
       const endorsementBytes = encodeEvent(await createEvent({ type: 'ruleEndorsement', ruleEndorsement: endorsement }))
       const at = (seq: bigint, id: number, event: Uint8Array): StoredEntry => ({ replicaId: fill(3), seq, eventId: fill(id), event })

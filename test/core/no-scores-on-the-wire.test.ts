@@ -56,7 +56,7 @@ describe('no score, rank or belief on the wire', () => {
     const signer = await createSigner(new Uint8Array(32).fill(5))
     const event = await sampleAttestationEvent(world, signer, 3)
     const key = await deriveSealKey(new Uint8Array(32).fill(6), world, 1n)
-    const sealed = decodeSealedRecord(await sealEvent(event, encodeEvent(event), key, signer))
+    const sealed = decodeSealedRecord(await sealEvent(event, key, signer))
     expect(scoreLikeFields(sealed)).toEqual([])
     expect(scoreLikeFields(await openSealedEvent(sealed, key))).toEqual([])
   })

@@ -3,6 +3,8 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   CanonError,
+  createEvent,
+  signReceipt,
   concatBytes,
   ControlPlaneKeyring,
   createSigner,
@@ -45,7 +47,7 @@ beforeAll(async () => {
   key = await deriveSealKey(masterKey, f.world.id, f.epochId)
 })
 
-const seal = (event: Event, signer: Signer = f.prober, with_: SealKey = key) => sealEvent(event, encodeEvent(event), with_, signer)
+const seal = (event: Event, signer: Signer = f.prober, with_: SealKey = key) => sealEvent(event, with_, signer)
 
 /** A sealed record made by hand, for what an honest sealer never makes: any plaintext, any signer. */
 async function handSealed(plaintext: Uint8Array, signer: Signer, with_: SealKey = key): Promise<Uint8Array> {
@@ -167,9 +169,12 @@ describe('sealed control-plane records', () => {
   })
 
   it('refuses to seal an event too large to stay within a record', async () => {
-    const big = { ...f.events.linkHint }
-    const encoded = new Uint8Array(MAX_SEALED_EVENT_BYTES + 1)
-    expect(await rejectionCode(() => sealEvent(big, encoded, key, f.prober), SealError)).toBe('too-large')
+    // A receipt whose ticket bytes make its encoding just over what a record can seal.
+    const { receiptId: _, signature: __, proberTransportPubkey: ___, ...fields } = f.receipt
+    const ticket = { ticketBytes: new Uint8Array(MAX_SEALED_EVENT_BYTES - encodeEvent(f.events.receipt).length), paramsN: 8192, paramsR: 8, paramsP: 1 }
+    const big = await createEvent({ type: 'receipt', receipt: await signReceipt({ ...fields, ticket }, f.prober) })
+    expect(encodeEvent(big).length).toBeGreaterThan(MAX_SEALED_EVENT_BYTES)
+    expect(await rejectionCode(() => sealEvent(big, key, f.prober), SealError)).toBe('too-large')
   })
 
   it('property: mutated records and arbitrary bytes after the magic get typed refusals, never a throw', async () => {
@@ -199,7 +204,7 @@ describe('ControlPlaneKeyring', () => {
     const ring = new ControlPlaneKeyring(f.world.id, 2)
     const records = [await seal(f.events.receipt), await seal(f.events.attestation), await seal(f.events.dispute)]
     for (const record of records) expect(await ring.read(record)).toEqual({ kind: 'held' })
-    expect(await rejectionCode(() => ring.seal(f.events.receipt, encodeEvent(f.events.receipt), f.prober), SealError)).toBe('unknown-seal')
+    expect(await rejectionCode(() => ring.seal(f.events.receipt, f.prober), SealError)).toBe('unknown-seal')
     // Only the newest two were kept.
     const held = ring.join(masterKey)
     expect(held.map(toHex)).toEqual(records.slice(1).map(toHex))
@@ -209,7 +214,7 @@ describe('ControlPlaneKeyring', () => {
     expect(await ring.read(encodeEvent(f.events.descriptorPublish))).toMatchObject({ kind: 'event', event: { eventType: 'descriptorPublish' } })
     const other = new ControlPlaneKeyring(f.world.id)
     other.join(seed(0x3d))
-    expect(await ring.read(await other.seal(f.events.receipt, encodeEvent(f.events.receipt), f.prober))).toEqual({ kind: 'foreign' })
+    expect(await ring.read(await other.seal(f.events.receipt, f.prober))).toEqual({ kind: 'foreign' })
     expect(await rejectionCode(async () => ring.read(await handSealed(padded(encodeEvent(f.events.receipt), 1), f.prober)), SealError)).toBe('bad-padding')
     expect(errorCode(() => ring.join(new Uint8Array(31)), SealError)).toBe('bad-key')
   })
