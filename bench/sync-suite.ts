@@ -70,7 +70,7 @@ export async function runSyncSuite(events: number, progress: (text: string) => v
   // Each measurement starts from an empty database, as the sync does.
   await deleteDB(rawName)
 
-  // The store's own append (write-only adds, slot index, counters), to split the gap between the bound and sync.
+  // The store's own append (runs, the ids index, counters), to split the gap between the bound and sync.
   const appendName = `bench-append-${Date.now()}`
   const appendOnly = await IndexedDbEventStore.open(appendName)
   const tAppend = performance.now()

@@ -1,85 +1,108 @@
 /**
  * The browser's `EventStore`: IndexedDB through `idb`, used from dedicated
- * workers. An append is one readwrite transaction that only writes: each
- * entry is an `add`, which the database itself refuses when the event is
- * already stored or its origin slot is taken (a unique index), so nothing
- * is read first. It resolves once the transaction has committed.
+ * workers. Consecutive entries of one origin are stored together as a run
+ * (see idb-log-runs.ts), so a sync batch is a few records, not hundreds.
  *
- * Object stores: `events` (eventId → { slot, event }, unique index `slot`
- * on replicaId | seq u64 BE), `counters` (replicaId → contiguous counter).
- * A record holds only the slot key and the event (and a mark on
- * control-plane records, for the sparse `controlPlane` index): the origin is in the slot key,
- * the event id is the primary key. Fewer fields mean less cloning per
- * write, which is most of an append's cost on the calling thread.
+ * Object stores: `runs` (run key → ids, events, offsets; a unique
+ * multiEntry index `ids` over the event ids, a sparse index
+ * `controlPlane`), `counters` (replicaId → contiguous counter). An append
+ * is one readwrite transaction: a key-only read per origin finds the slots
+ * already filled, and the `ids` index itself refuses an event stored
+ * twice, so no event is read back before it is written.
  */
-import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb'
-import {
-  be64,
-  compareBytes,
-  concatBytes,
-  readBe64,
-  type Bytes32,
-  type EventStore,
-  type SlotLookup,
-  type SlotProbe,
-  type StoredEntry,
-  toHex,
-  type VersionVectorEntry,
-  isControlPlaneRecord,
-} from '../core/index.js'
-
-/** IndexedDB keys must be views of a plain ArrayBuffer; every array here is (none is shared memory). */
-type Key = Uint8Array<ArrayBuffer>
-const key = (bytes: Uint8Array): Key => bytes as Key
-
-interface StoredRecord {
-  /** replicaId | seq as u64 BE: the origin slot, and the index key. */
-  slot: Key
-  event: Uint8Array
-  /** Present (1) on control-plane records only (see `isControlPlaneRecord`): a sparse index finds them without reading the log. */
-  controlPlane?: 1
-}
-
-/** The record layout of schema version 3, kept for its migration: only descriptor events were marked. */
-interface RecordV3 {
-  slot: Key
-  event: Uint8Array
-  descriptor?: 1
-}
-
-/** The record layout of schema version 1, kept for its migration. */
-interface RecordV1 extends StoredEntry {
-  slot: Key
-}
+import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb'
+import { compareBytes, isControlPlaneRecord, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { asKey, entryOfRun, keyBytes, eventOfRun, packRun, runKey, runsStartingIn, runSpan, splitIntoRuns, type Key, type RunRecord } from './idb-log-runs.js'
 
 interface EventDb extends DBSchema {
-  events: { key: Key; value: StoredRecord; indexes: { slot: Key; controlPlane: number } }
+  runs: { key: Key; value: RunRecord; indexes: { ids: Key; controlPlane: number } }
   counters: { key: Key; value: bigint }
 }
 
-const SCHEMA_VERSION = 4
+/** Versions 1–4 stored one record per event in `events` (eventId → { slot, event, ... }). */
+const SCHEMA_VERSION = 5
+const SEQ_MAX = 2n ** 64n - 1n
 
-const slotKey = (replicaId: Bytes32, seq: bigint): Key => key(concatBytes(replicaId, be64(seq)))
-function entryOf({ slot, event }: StoredRecord, eventId: Key): StoredEntry {
-  return { replicaId: slot.subarray(0, 32), seq: readBe64(slot, 32), eventId: new Uint8Array(eventId), event }
+type RunStore<Mode extends IDBTransactionMode> = IDBPObjectStore<EventDb, StoreNames<EventDb>[], 'runs', Mode>
+
+/** Resolves with a request's result; rejects with its error. */
+function settled<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
 }
 
-/** What is stored for a record: its slot and bytes, and the control-plane mark where it applies. */
-const recordOf = (slot: Key, event: Uint8Array): StoredRecord => (isControlPlaneRecord(event) ? { slot, event, controlPlane: 1 } : { slot, event })
+const addRun = (runs: IDBObjectStore, run: readonly StoredEntry[]): IDBRequest => runs.add(packRun(run), runKey(run[0]!.replicaId, run[0]!.seq, run[run.length - 1]!.seq))
+
+/** Adds a run; resolves false, without failing the transaction, when the database refuses it (an id already stored). */
+function tryAdd(runs: IDBObjectStore, run: readonly StoredEntry[]): Promise<boolean> {
+  const request = addRun(runs, run)
+  return new Promise((resolve) => {
+    request.onsuccess = () => resolve(true)
+    request.onerror = (event) => {
+      event.preventDefault()
+      event.stopPropagation()
+      resolve(false)
+    }
+  })
+}
+
+/** The key of the run of `replicaId` that fills slot `seq`, if any. */
+async function runHolding(runs: RunStore<IDBTransactionMode>, replicaId: Bytes32, seq: bigint): Promise<Key | undefined> {
+  const cursor = await runs.openKeyCursor(runsStartingIn(replicaId, 0n, seq), 'prev')
+  return cursor && runSpan(cursor.key).last >= seq ? cursor.key : undefined
+}
+
+/** Moves the origin's contiguous counter past every run that now follows it. */
+async function advanceCounter(tx: IDBPTransaction<EventDb, ('runs' | 'counters')[], 'readwrite'>, replicaId: Bytes32): Promise<void> {
+  const runs = tx.objectStore('runs')
+  const stored = (await tx.objectStore('counters').get(asKey(replicaId))) ?? 0n
+  let counter = stored
+  for (;;) {
+    const next = await runs.getKey(runsStartingIn(replicaId, counter + 1n, counter + 1n))
+    if (next === undefined) break
+    counter = runSpan(next).last
+  }
+  if (counter !== stored) await tx.objectStore('counters').put(counter, asKey(replicaId))
+}
+
+/** The slots already filled among those of `list` (entries of one origin), found from run keys alone. */
+async function filledSpans(runs: RunStore<'readwrite'>, list: readonly StoredEntry[]): Promise<{ first: bigint; last: bigint }[]> {
+  const replicaId = list[0]!.replicaId
+  let lowest = list[0]!.seq
+  let highest = lowest
+  for (const e of list) {
+    if (e.seq < lowest) lowest = e.seq
+    if (e.seq > highest) highest = e.seq
+  }
+  const [before, within] = await Promise.all([runHolding(runs, replicaId, lowest), highest > lowest ? runs.getAllKeys(runsStartingIn(replicaId, lowest + 1n, highest)) : []])
+  return [...(before ? [before] : []), ...within].map((k) => runSpan(k))
+}
 
 /**
- * Version 1 stored every field of the entry; version 2 keeps the slot and the
- * event; version 3 marked descriptor events; version 4 marks every
- * control-plane record. One pass brings any of them to version 4.
+ * Moves the records of versions 1–4 into runs, in slot order. Every one of
+ * those layouts kept the slot key (`replicaId | seq`) and the event bytes.
  */
-async function migrate(tx: IDBPTransaction<EventDb, StoreNames<EventDb>[], 'versionchange'>, oldVersion: number): Promise<void> {
-  let cursor = await tx.objectStore('events').openCursor()
+async function migrateToRuns(tx: IDBPTransaction<EventDb, StoreNames<EventDb>[], 'versionchange'>, database: IDBPDatabase<EventDb>): Promise<void> {
+  const runs = unwrap(tx.objectStore('runs'))
+  const old = (tx as unknown as { objectStore(name: string): IDBPObjectStore<unknown, string[], string, 'versionchange'> }).objectStore('events')
+  let pending: StoredEntry[] = []
+  const flush = async () => {
+    for (const run of splitIntoRuns(pending)) await settled(addRun(runs, run))
+    pending = []
+  }
+  let cursor = await old.index('slot').openCursor()
   while (cursor) {
-    const old = cursor.value as unknown as RecordV1 & RecordV3
-    const record = recordOf(old.slot, old.event)
-    if (oldVersion < 2 || old.descriptor || record.controlPlane) await cursor.update(record)
+    const { slot, event } = cursor.value as { slot: Uint8Array; event: Uint8Array }
+    const entry: StoredEntry = { replicaId: slot.subarray(0, 32), seq: readBe64(slot, 32), eventId: keyBytes(cursor.primaryKey as ArrayBuffer), event }
+    const last = pending[pending.length - 1]
+    if (last && (compareBytes(last.replicaId, entry.replicaId) !== 0 || last.seq + 1n !== entry.seq)) await flush()
+    pending.push(entry)
     cursor = await cursor.continue()
   }
+  await flush()
+  ;(database as unknown as IDBDatabase).deleteObjectStore('events')
 }
 
 export class IndexedDbEventStore implements EventStore {
@@ -90,14 +113,11 @@ export class IndexedDbEventStore implements EventStore {
     let migration: Promise<void> | undefined
     const db = await openDB<EventDb>(name, SCHEMA_VERSION, {
       upgrade(database, oldVersion, _newVersion, tx) {
-        if (oldVersion < 1) {
-          database.createObjectStore('events').createIndex('slot', 'slot', { unique: true })
-          database.createObjectStore('counters')
-        }
-        // The version-3 index has another name and field; the typed schema no longer knows it.
-        if (oldVersion === 3) (tx.objectStore('events') as unknown as IDBObjectStore).deleteIndex('descriptor')
-        if (oldVersion < 4) tx.objectStore('events').createIndex('controlPlane', 'controlPlane')
-        if (oldVersion >= 1 && oldVersion < 4) migration = migrate(tx, oldVersion)
+        if (oldVersion < 1) database.createObjectStore('counters')
+        const runs = database.createObjectStore('runs')
+        runs.createIndex('ids', 'ids', { unique: true, multiEntry: true })
+        runs.createIndex('controlPlane', 'controlPlane')
+        if (oldVersion >= 1) migration = migrateToRuns(tx, database)
       },
     })
     // openDB resolves once the upgrade transaction committed, so the migration is done; surface its failure, if any.
@@ -111,61 +131,83 @@ export class IndexedDbEventStore implements EventStore {
 
   async append(entries: readonly StoredEntry[]): Promise<StoredEntry[]> {
     if (entries.length === 0) return []
-    const tx = this.db.transaction(['events', 'counters'], 'readwrite')
-    const events = unwrap(tx.objectStore('events'))
-    const refused = new Set<number>()
+    // An event offered under a slot other than its stored one is rare (a faulty or hostile
+    // peer): the database refuses its run, and the batch is redone reading every id first.
+    return (await this.appendOnce(entries, false)) ?? (await this.appendOnce(entries, true))!
+  }
+
+  /**
+   * One append transaction. Skips, in input order as a sequence of single
+   * appends would: entries whose slot a stored run fills, entries whose event
+   * or slot an earlier entry of the batch took, and (with `readIds`) events
+   * stored already. Without `readIds`, a run the database refuses aborts the
+   * transaction and the result is undefined.
+   */
+  private async appendOnce(entries: readonly StoredEntry[], readIds: boolean): Promise<StoredEntry[] | undefined> {
+    const tx = this.db.transaction(['runs', 'counters'], 'readwrite')
+    const runs = tx.objectStore('runs')
+    const originOf = entries.map((e) => toHex(e.replicaId))
+    const byOrigin = new Map<string, StoredEntry[]>()
     entries.forEach((e, i) => {
-      // Copies, so a record never clones a whole network frame its arrays may view.
-      const request = events.add(recordOf(slotKey(e.replicaId, e.seq), e.event.slice()), key(e.eventId.slice()))
-      request.onerror = (event) => {
-        // A known event or a taken slot: skip this entry, keep the transaction.
-        event.preventDefault()
-        event.stopPropagation()
-        refused.add(i)
-      }
+      const list = byOrigin.get(originOf[i]!)
+      if (list) list.push(e)
+      else byOrigin.set(originOf[i]!, [e])
     })
-    const counters = tx.objectStore('counters')
-    const slots = tx.objectStore('events').index('slot')
-    const origins = [...new Map(entries.map((e) => [toHex(e.replicaId), e.replicaId])).values()]
-    // Requests complete in order, so once these reads answer every add above has succeeded or been refused.
-    const stored = await Promise.all(origins.map((replicaId) => counters.get(key(replicaId))))
-    const added = entries.filter((_, i) => !refused.has(i))
-    await Promise.all(
-      origins.map(async (replicaId, i) => {
-        const seqs = new Set(added.filter((e) => compareBytes(e.replicaId, replicaId) === 0).map((e) => e.seq))
-        let counter = stored[i] ?? 0n
-        // Slots this batch filled are known without a read; only the first gap beyond them is looked up.
-        for (;;) {
-          if (seqs.has(counter + 1n)) counter++
-          else if ((await slots.getKey(slotKey(replicaId, counter + 1n))) !== undefined) counter++
-          else break
+    const origins = [...byOrigin.keys()]
+    const filled = new Map(await Promise.all(origins.map(async (o) => [o, await filledSpans(runs, byOrigin.get(o)!)] as const)))
+    const known = readIds ? await Promise.all(entries.map((e) => runs.index('ids').getKey(asKey(e.eventId)))) : []
+    const ids = new Set<string>()
+    const slots = new Set<string>()
+    const accepted = new Map<string, StoredEntry[]>(origins.map((o) => [o, []]))
+    entries.forEach((e, i) => {
+      const id = toHex(e.eventId)
+      const slot = `${originOf[i]}:${e.seq}`
+      if (known[i] !== undefined || ids.has(id) || slots.has(slot) || filled.get(originOf[i]!)!.some((span) => span.first <= e.seq && e.seq <= span.last)) return
+      ids.add(id)
+      slots.add(slot)
+      accepted.get(originOf[i]!)!.push(e)
+    })
+    const added = new Set<StoredEntry>()
+    const raw = unwrap(runs)
+    for (const origin of origins) {
+      const list = accepted.get(origin)!.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+      for (const run of splitIntoRuns(list)) {
+        if (await tryAdd(raw, run)) for (const e of run) added.add(e)
+        else if (!readIds) {
+          tx.abort()
+          await tx.done.catch(() => undefined)
+          return undefined
         }
-        await counters.put(counter, key(replicaId))
-      }),
-    )
+      }
+      if (list.length > 0) await advanceCounter(tx, list[0]!.replicaId)
+    }
     await tx.done
-    return added.map((e) => ({ replicaId: e.replicaId, seq: e.seq, eventId: e.eventId, event: e.event }))
+    return entries.filter((e) => added.has(e)).map((e) => ({ replicaId: e.replicaId, seq: e.seq, eventId: e.eventId, event: e.event }))
   }
 
   async has(eventId: Bytes32): Promise<boolean> {
-    return (await this.db.getKey('events', key(eventId))) !== undefined
+    return (await this.db.getKeyFromIndex('runs', 'ids', asKey(eventId))) !== undefined
   }
 
   async lookup(probes: readonly SlotProbe[]): Promise<SlotLookup[]> {
     if (probes.length === 0) return []
-    const tx = this.db.transaction('events')
-    const slots = tx.store.index('slot')
+    const runs = this.db.transaction('runs').store
     return Promise.all(
       probes.map(async (p) => {
-        const [stored, slotHolder] = await Promise.all([tx.store.getKey(key(p.eventId)), slots.getKey(slotKey(p.replicaId, p.seq))])
-        return { stored: stored !== undefined, slotHolder: slotHolder && new Uint8Array(slotHolder) }
+        const [stored, slotHolder] = await Promise.all([runs.index('ids').getKey(asKey(p.eventId)), this.holder(runs, p.replicaId, p.seq)])
+        return { stored: stored !== undefined, slotHolder }
       }),
     )
   }
 
   async slot(replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {
-    const holder = await this.db.getKeyFromIndex('events', 'slot', slotKey(replicaId, seq))
-    return holder && new Uint8Array(holder)
+    return this.holder(this.db.transaction('runs').store, replicaId, seq)
+  }
+
+  private async holder(runs: RunStore<'readonly'>, replicaId: Bytes32, seq: bigint): Promise<Bytes32 | undefined> {
+    const key = await runHolding(runs, replicaId, seq)
+    const record = key && (await runs.get(key))
+    return record ? record.ids[Number(seq - runSpan(key).first)]!.slice() : undefined
   }
 
   async versionVector(): Promise<VersionVectorEntry[]> {
@@ -178,20 +220,32 @@ export class IndexedDbEventStore implements EventStore {
   }
 
   async entriesAfter(replicaId: Bytes32, after: bigint, limit: number): Promise<StoredEntry[]> {
-    if (limit <= 0) return []
-    const range = IDBKeyRange.bound(slotKey(replicaId, after), key(concatBytes(replicaId, new Uint8Array(8).fill(0xff))), true, false)
-    const count = Math.min(limit, 2 ** 32 - 1)
-    const slots = this.db.transaction('events').store.index('slot')
-    // One transaction, so keys and values describe the same records in the same (slot) order.
-    const [eventIds, records] = await Promise.all([slots.getAllKeys(range, count), slots.getAll(range, count)])
-    return records.map((r, i) => entryOf(r, eventIds[i]!))
+    if (limit <= 0 || after >= SEQ_MAX) return []
+    const runs = this.db.transaction('runs').store
+    const holding = await runHolding(runs, replicaId, after + 1n)
+    const from = holding ? runSpan(holding).first : after + 1n
+    const out: StoredEntry[] = []
+    let cursor = await runs.openCursor(runsStartingIn(replicaId, from, SEQ_MAX))
+    while (cursor && out.length < limit) {
+      const { first } = runSpan(cursor.key)
+      for (let i = 0; i < cursor.value.ends.length && out.length < limit; i++) {
+        if (first + BigInt(i) > after) out.push(entryOfRun(cursor.key, cursor.value, i))
+      }
+      cursor = await cursor.continue()
+    }
+    return out
   }
 
   async controlPlaneRecords(visit: (record: Uint8Array) => void): Promise<void> {
-    for (const record of await this.db.getAllFromIndex('events', 'controlPlane')) visit(record.event)
+    for (const run of await this.db.getAllFromIndex('runs', 'controlPlane')) {
+      for (let i = 0; i < run.ends.length; i++) {
+        const start = run.ends[i - 1] ?? 0
+        if (isControlPlaneRecord(run.events.subarray(start, run.ends[i]))) visit(eventOfRun(run, i))
+      }
+    }
   }
 
   async count(): Promise<number> {
-    return this.db.count('events')
+    return this.db.countFromIndex('runs', 'ids')
   }
 }

@@ -2,8 +2,10 @@
  * The acceptance suite every `EventStore` implementation runs (memory,
  * IndexedDB, the relay's database): call it from a test file with a factory.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  MemoryEventStore,
   createEvent,
   createSigner,
   deriveSealKey,
@@ -99,6 +101,64 @@ export function eventStoreAcceptance(name: string, create: () => Promise<EventSt
       const seen: Uint8Array[] = []
       await store.controlPlaneRecords((record) => seen.push(record))
       expect(seen.map(toHex).sort()).toEqual([descriptorBytes, sealedBytes, attestationBytes].map(toHex).sort())
+    })
+
+    it('fills holes between stored stretches of an origin, skipping the slots already filled', async () => {
+      const store = await create()
+      await store.append([1n, 2n, 3n, 6n, 7n, 8n].map((seq) => entry(1, seq, Number(seq))))
+      expect((await store.versionVector())[0]!.counter).toBe(3n)
+      const added = await store.append([2n, 3n, 4n, 5n, 6n, 7n].map((seq) => entry(1, seq, 40 + Number(seq))))
+      expect(added.map((e) => e.seq)).toEqual([4n, 5n])
+      expect((await store.versionVector())[0]!.counter).toBe(8n)
+      expect(await store.slot(fill(1), 2n)).toEqual(fill(2))
+      expect(await store.slot(fill(1), 5n)).toEqual(fill(45))
+      expect((await store.entriesAfter(fill(1), 2n, 4)).map((e) => [e.seq, e.eventId[0]])).toEqual([[3n, 3], [4n, 44], [5n, 45], [6n, 6]])
+    })
+
+    it('skips an event offered again under another slot, and stores the rest of its batch', async () => {
+      const store = await create()
+      await store.append([entry(1, 1n, 10), entry(1, 2n, 11)])
+      const added = await store.append([entry(1, 3n, 12), entry(1, 4n, 10), entry(1, 5n, 13)])
+      expect(added.map((e) => e.seq)).toEqual([3n, 5n])
+      expect(await store.slot(fill(1), 4n)).toBeUndefined()
+      expect(await store.count()).toBe(4)
+      expect((await store.versionVector())[0]!.counter).toBe(3n)
+    })
+
+    it('stores and lists a batch of large events in order', async () => {
+      const store = await create()
+      const big = Array.from({ length: 12 }, (_, i): StoredEntry => ({ replicaId: fill(4), seq: BigInt(i + 1), eventId: fill(100 + i), event: new Uint8Array(16_000 + i).fill(i) }))
+      expect(await store.append(big)).toHaveLength(12)
+      const listed = await store.entriesAfter(fill(4), 0n, 100)
+      expect(listed.map((e) => [e.seq, e.event.length, e.event[0]])).toEqual(big.map((e) => [e.seq, e.event.length, e.event[0]]))
+      expect((await store.entriesAfter(fill(4), 7n, 2)).map((e) => e.seq)).toEqual([8n, 9n])
+      expect(await store.count()).toBe(12)
+    })
+
+    it('answers like the in-memory reference after any sequence of appends (property)', async () => {
+      const entryArb = fc.record({ origin: fc.integer({ min: 1, max: 3 }), seq: fc.bigInt({ min: 1n, max: 12n }), id: fc.integer({ min: 1, max: 30 }), size: fc.integer({ min: 1, max: 40 }) })
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.array(entryArb, { maxLength: 14 }), { minLength: 1, maxLength: 5 }), async (batches) => {
+          const store = await create()
+          const reference = new MemoryEventStore()
+          for (const batch of batches) {
+            const entries = batch.map(({ origin, seq, id, size }): StoredEntry => ({ replicaId: fill(origin), seq, eventId: fill(id), event: new Uint8Array(size).fill(id) }))
+            const [got, want] = await Promise.all([store.append(entries), reference.append(entries)])
+            expect(got.map((e) => [e.replicaId[0], e.seq, e.eventId[0]])).toEqual(want.map((e) => [e.replicaId[0], e.seq, e.eventId[0]]))
+          }
+          expect(await store.versionVector()).toEqual(await reference.versionVector())
+          expect(await store.count()).toBe(await reference.count())
+          const probes = [1, 2, 3].flatMap((origin) => Array.from({ length: 13 }, (_, seq) => ({ replicaId: fill(origin), seq: BigInt(seq + 1), eventId: fill(seq + 1) })))
+          expect(await store.lookup(probes)).toEqual(await reference.lookup(probes))
+          for (const origin of [1, 2, 3]) {
+            for (const [after, limit] of [[0n, 100], [3n, 4], [7n, 1]] as const) {
+              const listing = (entries: StoredEntry[]) => entries.map((e) => [e.seq, e.eventId[0], [...e.event]])
+              expect(listing(await store.entriesAfter(fill(origin), after, limit))).toEqual(listing(await reference.entriesAfter(fill(origin), after, limit)))
+            }
+          }
+        }),
+        { numRuns: 25 },
+      )
     })
 
     it('keeps its own copy of the bytes it is given', async () => {

@@ -43,14 +43,15 @@ describe('IndexedDbEventStore schema upgrade', () => {
     expect(await store.append([stored!])).toHaveLength(1)
     expect((await store.versionVector())[0]!.counter).toBe(6n)
     const raw = await openDB(name)
-    // Slot and bytes only, and the mark an attestation (a control-plane record) gets.
-    expect(Object.keys(await raw.get('events', originals[0]!.eventId as Uint8Array<ArrayBuffer>)).sort()).toEqual(['controlPlane', 'event', 'slot'])
+    // The five migrated events form one run (consecutive slots), the new one a second; the per-event store is gone.
+    expect([...raw.objectStoreNames].sort()).toEqual(['counters', 'runs'])
+    expect(await raw.count('runs')).toBe(2)
     raw.close()
     store.close()
   })
 
-  for (const oldVersion of [2, 3]) {
-    it(`marks control-plane records already stored by version ${oldVersion}, so the control-plane index finds them`, async () => {
+  for (const oldVersion of [2, 3, 4]) {
+    it(`moves the records of version ${oldVersion} into runs, where the control-plane index finds them`, async () => {
       const name = `terrain-v${oldVersion}-${Date.now()}`
       const { world, descriptor, attestation, endorsement } = await indexSamples()
       const log = new EventLog(world.id, new MemoryEventStore())
@@ -61,13 +62,15 @@ describe('IndexedDbEventStore schema upgrade', () => {
           const events = db.createObjectStore('events')
           events.createIndex('slot', 'slot', { unique: true })
           if (oldVersion === 3) events.createIndex('descriptor', 'descriptor')
+          if (oldVersion === 4) events.createIndex('controlPlane', 'controlPlane')
           db.createObjectStore('counters')
         },
       })
       for (const [i, e] of authored.entries()) {
-        const mark = oldVersion === 3 && i === 1 ? { descriptor: 1 } : {}
+        const mark = oldVersion === 3 && i === 1 ? { descriptor: 1 } : oldVersion === 4 && i < 2 ? { controlPlane: 1 } : {}
         await old.add('events', { slot: concatBytes(e.replicaId, be64(e.seq)), event: e.event, ...mark }, decodeEvent(e.event).eventId as Uint8Array<ArrayBuffer>)
       }
+      for (const e of authored) await old.put('counters', e.seq, e.replicaId as Uint8Array<ArrayBuffer>)
       old.close()
 
       const store = await IndexedDbEventStore.open(name)
@@ -75,10 +78,16 @@ describe('IndexedDbEventStore schema upgrade', () => {
       await store.controlPlaneRecords((record) => found.push(record))
       expect(found.map(toHex).sort()).toEqual([authored[0]!.event, authored[1]!.event].map(toHex).sort())
       expect(await store.count()).toBe(3)
-      store.close()
+      // Samples of one epoch share an origin and fill its slots from 1: one run per origin.
+      const counters = new Map(authored.map((e) => [toHex(e.replicaId), e.seq]))
+      expect(new Map((await store.versionVector()).map((v) => [toHex(v.replicaId), v.counter]))).toEqual(counters)
+      for (const e of authored) expect((await store.entriesAfter(e.replicaId, e.seq - 1n, 1)).map((s) => [s.seq, toHex(s.event)])).toEqual([[e.seq, toHex(e.event)]])
       const raw = await openDB(name)
-      expect([...raw.transaction('events').store.indexNames].sort()).toEqual(['controlPlane', 'slot'])
+      expect(await raw.count('runs')).toBe(counters.size)
+      expect([...raw.objectStoreNames].sort()).toEqual(['counters', 'runs'])
+      expect([...raw.transaction('runs').store.indexNames].sort()).toEqual(['controlPlane', 'ids'])
       raw.close()
+      store.close()
     })
   }
 })
