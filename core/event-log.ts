@@ -11,7 +11,7 @@ import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { encodeEvent } from './structs.js'
 import { MAX_EVENT_BYTES, type EventRejection, type RejectionReport } from './events.js'
-import type { EventStore, SlotLookup, StoredEntry } from './event-store.js'
+import type { AppendOptions, EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
 import { decodeLogRecord, recordOrigin, validateDecodedRecord, type LogRecord } from './log-record.js'
 import type { LogEntry } from './sync-messages.js'
@@ -122,8 +122,8 @@ export class EventLog {
   }
 
   /** The second half of `ingest`: store what `prepare` accepted. */
-  async commit(batch: PreparedBatch): Promise<IngestResult> {
-    const added = await this.store.append(batch.accepted)
+  async commit(batch: PreparedBatch, options: AppendOptions = {}): Promise<IngestResult> {
+    const added = await this.store.append(batch.accepted, options)
     return { added, duplicates: batch.duplicates + batch.accepted.length - added.length, rejected: batch.rejected }
   }
 

@@ -27,13 +27,24 @@ export interface SlotLookup {
   slotHolder: Bytes32 | undefined
 }
 
+export interface AppendOptions {
+  /**
+   * The entries are copies of what other peers hold (a sync batch): once
+   * the promise resolves they must survive this process's crash, but may be
+   * lost with the machine's (no flush to disk), since anti-entropy fetches
+   * them again. Never for this peer's own records: losing one could let it
+   * fill the same slot twice.
+   */
+  replicated?: boolean
+}
+
 export interface EventStore {
   /**
    * Append in one atomic batch. Entries whose event is already stored, or
    * whose origin slot is already taken, are skipped. Returns those added.
-   * Once the promise resolves the entries are durable.
+   * Once the promise resolves the entries are durable (see `AppendOptions`).
    */
-  append(entries: readonly StoredEntry[]): Promise<StoredEntry[]>
+  append(entries: readonly StoredEntry[], options?: AppendOptions): Promise<StoredEntry[]>
   has(eventId: Bytes32): Promise<boolean>
   /**
    * For each probe, in one read: whether its event is stored and which event

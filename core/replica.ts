@@ -281,7 +281,7 @@ export class Replica {
       const merged: PreparedBatch = { accepted: group.flatMap((g) => g.batch.accepted), duplicates: 0, rejected: [] }
       let added: Set<string>
       try {
-        added = new Set((await this.log.commit(merged)).added.map((e) => toHex(e.eventId)))
+        added = new Set((await this.log.commit(merged, { replicated: true })).added.map((e) => toHex(e.eventId)))
       } catch {
         // A failed write is this peer's problem, not the senders': counted, not charged; the next round asks again.
         this.metrics.storeFailures++

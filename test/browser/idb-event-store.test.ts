@@ -91,3 +91,25 @@ describe('IndexedDbEventStore schema upgrade', () => {
     })
   }
 })
+
+describe('IndexedDbEventStore durability', () => {
+  it('flushes to disk for records of its own, not for replicated batches (which anti-entropy fetches again)', async () => {
+    const store = await IndexedDbEventStore.open(`terrain-durability-${Date.now()}`)
+    const seen: (string | undefined)[] = []
+    const original = IDBDatabase.prototype.transaction
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode, options?: IDBTransactionOptions) {
+      if (mode === 'readwrite') seen.push(options?.durability)
+      return original.call(this, names, mode, options)
+    }
+    try {
+      const at = (seq: bigint, id: number) => ({ replicaId: new Uint8Array(32).fill(1), seq, eventId: new Uint8Array(32).fill(id), event: new Uint8Array([id]) })
+      await store.append([at(1n, 1)])
+      await store.append([at(2n, 2), at(3n, 3)], { replicated: true })
+    } finally {
+      IDBDatabase.prototype.transaction = original
+    }
+    expect(seen).toEqual(['strict', 'relaxed'])
+    expect(await store.count()).toBe(3)
+    store.close()
+  })
+})

@@ -12,6 +12,9 @@ import {
   Replica,
   ReplicaSettingsError,
   signAttestation,
+  signRuleEndorsement,
+  createSigner,
+  type AppendOptions,
   type Event,
 } from '../../core/index.js'
 import { fixture, seed, type Fixture } from './fixtures.js'
@@ -240,6 +243,41 @@ describe('replica', () => {
     expect(await slow.count()).toBe(12)
     expect(client.metrics.eventsAdded).toBe(12)
     expect(client.metrics.duplicates).toBe(0)
+  })
+
+  it('marks sync batches as replicated when storing them, and its own and pushed events not', async () => {
+    const [pushed, ...synced] = await attestations(3)
+    const other = await createSigner(seed(77))
+    const own = await createEvent({ type: 'ruleEndorsement', ruleEndorsement: await signRuleEndorsement({ world: f.world.id, epochId: f.epochId, ruleBundleHash: f.world.ruleBundleHash, weight: 1 }, other) })
+    /** Records each append's options. */
+    class RecordingStore extends MemoryEventStore {
+      readonly appends: (AppendOptions | undefined)[] = []
+      override async append(entries: Parameters<MemoryEventStore['append']>[0], options?: AppendOptions) {
+        this.appends.push(options)
+        return super.append(entries)
+      }
+    }
+    // One author: the pushed event takes slot 1 of its origin, the synced ones 2 and 3.
+    const source = new EventLog(f.world.id, new MemoryEventStore())
+    const pushedEntry = await source.author(pushed!)
+    for (const e of synced) await source.author(e)
+    const store = new RecordingStore()
+    const sent: { to: string; frame: Uint8Array }[] = []
+    const server = new Replica(source, { send: (to, frame) => sent.push({ to, frame }) }, () => [])
+    const client = new Replica(new EventLog(f.world.id, store), { send: (to, frame) => sent.push({ to, frame }) }, () => ['server'])
+    await client.publish(own)
+    sent.length = 0
+    await client.receive('server', encodeFrame('gossip', encodeLogEntry(pushedEntry)))
+    await client.syncWith('server')
+    while (sent.length) {
+      const { to, frame } = sent.shift()!
+      await (to === 'server' ? server.receive('client', frame) : client.receive('server', frame))
+    }
+    expect(await store.count()).toBe(4)
+    const replicated = store.appends.map((o) => o?.replicated ?? false)
+    expect(replicated.slice(0, 2)).toEqual([false, false])
+    expect(replicated.slice(2).length).toBeGreaterThan(0)
+    expect(replicated.slice(2).every(Boolean)).toBe(true)
   })
 
   it('takes verdicts from a batch validator when it has one, and still checks origin slots itself', async () => {
