@@ -70,6 +70,18 @@ const sybils: { k: number; kind: LiarKind; ticketed: boolean; joinAt: number }[]
   ...[20, 60, 200].map((k) => ({ k, kind: 'promote-worst-sampled' as const, ticketed: true, joinAt: 6 })),
 ]
 const sybilWindows = [...new Set(sybils.map((x) => x.joinAt))]
+/** Probers taking their targets from the probe lottery (maxProbeRedundancy of the default rules) instead of 8 at random each. */
+const byLottery = (o: BeliefSimOptions): BeliefSimOptions => ({ ...o, lottery: true })
+const lotteryRuns: [string, BeliefSimOptions][] = [
+  ['20 honest probers', byLottery(base)],
+  ['60 honest probers', byLottery({ ...base, honestProbers: 60 })],
+  ['20% random liars', byLottery(withLiars(base, 0.2, 'random'))],
+  [`20% liars promoting the worst, ${ownDraws}`, byLottery(withLiars(base, 0.2, 'promote-worst-sampled'))],
+]
+/** Ticketed sybils from the first epoch, each lie its own draw, reporting on the worst provider whatever the lottery drew for them. */
+const lotterySybils = [20, 60]
+/** Epochs over which report counts are averaged: the lottery has a count of probers from epoch 3 on. */
+const COUNTED_FROM = 3
 
 /** What one seed's runs yield; plain numbers, to cross process boundaries (null: never). */
 interface SeedFigures {
@@ -79,6 +91,9 @@ interface SeedFigures {
   /** The worst provider's share and belief in the honest run, from each sybil joining epoch on. */
   honest: { share: number; mu: number }[]
   sybils: { share: number; mu: number }[]
+  lottery: { epochs: number | null; made: number; heard: number }[]
+  /** The worst provider's share gained by each `lotterySybils` crowd, from epoch 1, beside the honest lottery run. */
+  lotterySybils: number[]
 }
 
 /** Provider `index`'s mean belief (mu) from epoch `fromEpoch` (1-based) to the end. */
@@ -94,6 +109,11 @@ function figuresFor(seed: number): SeedFigures {
   const before = degraded.shares[4]![last]!
   const fallen = degraded.shares.slice(5).findIndex((s) => s[last]! <= before * 0.1)
   const honestRun = run(base)
+  const lotteryHonest = run(byLottery(base))
+  const perEpoch = (r: BeliefSimResult, key: 'made' | 'heard') => {
+    const counted = r.reports.slice(COUNTED_FROM - 1)
+    return counted.reduce((a, x) => a + x[key], 0) / counted.length
+  }
   return {
     convergence: populations.flatMap(([, providers]) => convergence.map(([, o]) => epochsToGoodRouting(run({ ...o, providers }), 0.95) ?? null)),
     degradation: { epochs: fallen < 0 ? null : fallen + 1, before },
@@ -103,6 +123,11 @@ function figuresFor(seed: number): SeedFigures {
       const r = run({ ...base, liars: k, liarKind: kind, liarsTicketed: ticketed, liarsJoinAt: joinAt })
       return { share: meanShare(r, worst, joinAt), mu: meanMu(r, worst, joinAt) }
     }),
+    lottery: lotteryRuns.map(([, o]) => {
+      const r = o === lotteryRuns[0]![1] ? lotteryHonest : run(o)
+      return { epochs: epochsToGoodRouting(r, 0.95) ?? null, made: perEpoch(r, 'made'), heard: perEpoch(r, 'heard') }
+    }),
+    lotterySybils: lotterySybils.map((k) => meanShare(run(byLottery({ ...base, liars: k, liarKind: 'promote-worst-sampled' })), worst, 1) - meanShare(lotteryHonest, worst, 1)),
   }
 }
 
@@ -226,6 +251,19 @@ async function main(): Promise<void> {
     const perThousand = evaluations > 0 ? `${signed((median * 100) / (evaluations / 1000), 3)} pp` : median > floor ? 'unbounded: gained for free' : 'none gained, none spent'
     sybilRows.push([String(k), kind === 'promote-worst' ? lockstep : ownDraws, ticketed ? 'yes' : 'no', String(joinAt), evaluations.toLocaleString('en'), ...shareCells(gained, pp), signed(muShift, 3), perThousand])
   })
+  const lotteryRows: string[][] = [['probers by the probe lottery', 'figure', 'median', 'worst', `per seed (${BELIEF_SEEDS.join(', ')})`, `reports made on a provider an epoch (epochs ${COUNTED_FROM}–${base.epochs}, median)`, 'heard']]
+  lotteryRuns.forEach(([name], i) => {
+    const made = overSeeds(figures.map((f) => f.lottery[i]!.made), 'higher').median
+    const heard = overSeeds(figures.map((f) => f.lottery[i]!.heard), 'higher').median
+    lotteryRows.push([name, 'epochs to ≥95% of requests on good providers', ...epochCells(figures.map((f) => f.lottery[i]!.epochs)), made.toFixed(1), heard.toFixed(1)])
+  })
+  lotterySybils.forEach((k, i) => {
+    lotteryRows.push([`${k} ticketed sybils beside 20 honest, promoting the worst (${ownDraws}) whatever their draw`, 'the worst provider’s share gained, epochs 1–12', ...shareCells(figures.map((f) => f.lotterySybils[i]!), pp), '', ''])
+  })
+  console.log(`\nProbe lottery: each prober probes a provider when its keyed draw is below maxProbeRedundancy (${defaultRuleBundle.maxProbeRedundancy}) ÷ the probers counted two epochs back (all of them before there is a count);`)
+  console.log(`routers hear at most maxProbeRedundancy reports a provider, the most trusted first, and weigh a draw far above their own threshold less. Synthetic 20 providers.\n`)
+  printTable(lotteryRows)
+
   const honestShare = overSeeds(figures.map((f) => f.honest[0]!.share), 'higher').median
   console.log(`\nSybils: fresh identities reporting the worst provider as perfect (and the rest truthfully), from epoch 1 or joining at epoch 6; shares from then on.`)
   console.log(`In an epoch, all probers without a ticket together are one voice, and identical reports are one voice; a ticketed identity starts at trust ${defaultBeliefSettings.ticketedTrust}`)

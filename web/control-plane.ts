@@ -77,7 +77,9 @@ export async function startControlPlane(
         })
         return answer.text
       }
-      const summary = await prober.runEpoch(targets, Comlink.proxy(ask), Comlink.proxy(onProgress), options)
+      // Only the targets the probe lottery assigns this prober: about maxProbeRedundancy probers probe each.
+      const assignment = await router.probeAssignment()
+      const summary = await prober.runEpoch(targets, Comlink.proxy(ask), Comlink.proxy(onProgress), { ...options, ...(assignment ? { assignment } : {}) })
       // Sealed under the control-plane key: providers and relays store and forward them, unable to read them.
       await log.publishRecords(await router.seal(summary.events))
       return summary

@@ -36,7 +36,8 @@ export function bindProbe(control: ControlPlane, epochMs: number): void {
       )
     }
     const ticketText = summary.ticketEvaluations === undefined ? '' : `, ticket after ${summary.ticketEvaluations} evaluations`
-    status.textContent = `epoch ${summary.epoch}: signed and published ${summary.events.length} events (${summary.targets.length} attestations${summary.linkHints ? `, ${summary.linkHints} link hints` : ''}${ticketText})`
+    const lotteryText = summary.unassigned ? `; ${summary.unassigned} providers left to other probers by the probe lottery` : ''
+    status.textContent = `epoch ${summary.epoch}: signed and published ${summary.events.length} events (${summary.targets.length} attestations${summary.linkHints ? `, ${summary.linkHints} link hints` : ''}${ticketText})${lotteryText}`
   }
 
   const loop = async () => {

@@ -1,9 +1,11 @@
 /**
  * The prober worker: a volunteer's probing, off the page's thread. Each
- * epoch it draws the suite from a secret seed that never leaves this worker,
- * has the page send every challenge through an ordinary circuit (the page
- * owns the network), scores the answers, optionally mints a probe ticket,
- * and signs the receipts and attestations the page then publishes.
+ * epoch it probes the targets the probe lottery assigns it (drawn with the
+ * key the router worker derives), draws the suite from a secret seed that
+ * never leaves this worker, has the page send every challenge through an
+ * ordinary circuit (the page owns the network), scores the answers,
+ * optionally mints a probe ticket, and signs the receipts and attestations
+ * the page then publishes.
  */
 import * as Comlink from 'comlink'
 import {
@@ -32,9 +34,17 @@ export interface ProbeTargetInput {
   targetRef: string
 }
 
+/** The epoch's probe lottery from the router worker (which holds the control-plane key): the assignment key, hex, and the probers it expects. */
+export interface ProbeAssignmentInput {
+  key: string
+  expectedProbers: number
+}
+
 export interface ProbeRunOptions {
   /** Mint a probe ticket for this epoch first (memory-hard work: routers weigh ticketed probers fully). */
   ticket: boolean
+  /** Probe only the targets the lottery assigns this prober; undefined probes them all. */
+  assignment?: ProbeAssignmentInput
   basesPerTask?: number
   /** Share of the epoch the probes spread over. */
   spreadShare?: number
@@ -54,6 +64,8 @@ export interface ProbedTarget {
 export interface ProbeEpochSummary {
   epoch: string
   targets: ProbedTarget[]
+  /** Targets the lottery left to other probers this epoch. */
+  unassigned: number
   linkHints: number
   ticketEvaluations: number | undefined
   /** Every signed event, encoded, for the page to publish. */
@@ -100,6 +112,7 @@ const api = {
       epoch,
       secretSeed,
       targets: targets.map((t) => ({ providerKey: t.providerKey, targetRef: fromHex(t.targetRef), fah: undefined })),
+      ...(options.assignment ? { assignment: { key: fromHex(options.assignment.key), expectedProbers: options.assignment.expectedProbers } } : {}),
       ask: (target, prompt) => ask(target.providerKey, prompt),
       signer,
       ticket: options.ticket ? ticketOf?.ticket : undefined,
@@ -124,6 +137,7 @@ const api = {
         receipts: r.receipts.length,
         attestationId: toHex(r.attestation.eventId),
       })),
+      unassigned: result.unassigned.length,
       linkHints: result.linkHints.length,
       ticketEvaluations,
       events: result.events.map(encodeEvent),

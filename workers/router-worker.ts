@@ -125,6 +125,13 @@ const api = {
     return ref && toHex(ref)
   },
 
+  /** This epoch's probe lottery for this peer's prober (the assignment key, hex, and the probers expected); undefined outside the control plane. */
+  async probeAssignment(): Promise<{ key: string; expectedProbers: number } | undefined> {
+    const r = current()
+    const assignment = await r.probeAssignment(epochAt(r.world.rules, Date.now()))
+    return assignment && { key: toHex(assignment.key), expectedProbers: assignment.expectedProbers }
+  },
+
   /** Signed events this router made (disputes) for the log to publish; each is handed out once. */
   takeOutbox(): Uint8Array[] {
     return outbox.splice(0)

@@ -2,10 +2,12 @@
  * A router's belief field: what it believes about each provider (by
  * TargetRef), formed from the attestations it holds and never sent anywhere.
  *
- * Each epoch, every target's reports are aggregated robustly (MAD outlier
- * rule, trimmed mean) and the aggregate updates the belief like a
- * one-dimensional Kalman filter: the belief's uncertainty grows by the
- * allowed drift each epoch and shrinks by as much as the reports agree.
+ * Each epoch, at most the rule bundle's `maxProbeRedundancy` reports on a
+ * target are heard, established probers first (`redundancy.ts`); they are
+ * aggregated robustly (MAD outlier rule, trimmed mean) and the aggregate
+ * updates the belief like a one-dimensional Kalman filter: the belief's
+ * uncertainty grows by the allowed drift each epoch and shrinks by as much
+ * as the reports agree.
  *
  * What a report weighs is what its prober paid for. Probers earn trust by
  * staying close to the aggregates, only in epochs they showed a probe ticket
@@ -18,11 +20,13 @@
  * provider above its belief unless enough distinct voices stand behind it.
  */
 import { toHex } from '../bytes.js'
+import { assignmentThreshold, expectedProbers } from '../probe/assignment.js'
 import type { BehaviorAttestation, MetricsVector, RuleBundle } from '../types.js'
 import { observationScore } from './observation.js'
 import { groupCorrelated, Residuals } from './prober-groups.js'
+import { heardReports, lotteryFactor } from './redundancy.js'
 import { robustAggregate } from './robust.js'
-import { createBeliefSettings, type BeliefSettings } from './settings.js'
+import { BeliefError, createBeliefSettings, type BeliefSettings } from './settings.js'
 import { TargetHistory } from './target-history.js'
 import { voicesOf, type Voices } from './voices.js'
 
@@ -45,9 +49,11 @@ export interface ProviderBelief {
   /** Share of the last epoch's report weight that the aggregate rejected as outliers; above the rule bundle's threshold the provider is quarantined. */
   disagreement: number
   quarantined: boolean
-  /** Reports, and distinct voices among its inliers, behind the last aggregate. */
+  /** Reports heard, and distinct voices among its inliers, behind the last aggregate. */
   reports: number
   groups: number
+  /** Reports of the last epoch left unheard: beyond the rule bundle's `maxProbeRedundancy`, from the probers with the least standing. */
+  unheard: number
   /** Whether the last aggregate was held at the belief for want of diverse voices. */
   heldForDiversity: boolean
   history: BeliefPoint[]
@@ -75,6 +81,13 @@ export interface ProberReport {
   metrics: MetricsVector
 }
 
+export interface ReportOptions {
+  /** The prober showed a valid probe ticket for the report's epoch. */
+  ticketed?: boolean
+  /** The prober's lottery draw for the target (`probe/assignment.ts`), in [0, 1); undefined when unknown. */
+  assignment?: number
+}
+
 /** `late`: for an epoch already closed. `duplicate`: the prober already reported on the target this epoch (the first stands). */
 export type AddOutcome = 'added' | 'duplicate' | 'late'
 
@@ -89,10 +102,17 @@ interface ProberState {
   targets: TargetHistory
 }
 
+/** One report held until its epoch closes. */
+interface HeldReport {
+  score: number
+  /** The prober's lottery draw for the target, when known. */
+  assignment: number | undefined
+}
+
 /** One epoch's reports until it closes. */
 interface EpochReports {
-  /** target → prober → score. */
-  byTarget: Map<string, Map<string, number>>
+  /** target → prober → report. */
+  byTarget: Map<string, Map<string, HeldReport>>
   /** Probers that showed a valid ticket for this epoch. */
   ticketed: Set<string>
 }
@@ -105,15 +125,26 @@ interface TargetState {
   disagreement: number
   reports: number
   groups: number
+  unheard: number
   heldForDiversity: boolean
   history: BeliefPoint[]
 }
+
+/** Who reported in a closed epoch, for the probe lottery of the epochs after it. */
+interface ProberCount {
+  ticketed: number
+  anyUnticketed: boolean
+}
+
+/** Closed epochs whose prober counts are kept: the lottery reads the one two epochs back. */
+const COUNTS_KEPT = 4n
 
 export class BeliefField {
   readonly settings: BeliefSettings
   private readonly targets = new Map<string, TargetState>()
   private readonly probersByKey = new Map<string, ProberState>()
   private readonly pending = new Map<bigint, EpochReports>()
+  private readonly proberCounts = new Map<bigint, ProberCount>()
   private closedThrough: bigint | undefined
 
   constructor(
@@ -124,21 +155,24 @@ export class BeliefField {
   }
 
   /** A verified attestation (the log checked its signature and id). Throws `BeliefError('bad-metrics')`. */
-  addAttestation(a: BehaviorAttestation, options: { ticketed?: boolean } = {}): AddOutcome {
+  addAttestation(a: BehaviorAttestation, options: ReportOptions = {}): AddOutcome {
     return this.addReport({ prober: toHex(a.proberTransportPubkey), target: toHex(a.targetRef), epoch: a.epochId, metrics: a.metrics }, options)
   }
 
-  addReport(r: ProberReport, options: { ticketed?: boolean } = {}): AddOutcome {
+  /** Throws `BeliefError('bad-metrics')`, or `BeliefError('bad-assignment')` for a draw outside [0, 1). */
+  addReport(r: ProberReport, options: ReportOptions = {}): AddOutcome {
     const score = observationScore(r.metrics, this.rules, this.settings.latencyRefMs)
+    const assignment = options.assignment
+    if (assignment !== undefined && !(assignment >= 0 && assignment < 1)) throw new BeliefError('bad-assignment', `a lottery draw is in [0, 1), got ${assignment}`)
     if (this.closedThrough !== undefined && r.epoch <= this.closedThrough) return 'late'
     const ticketed = options.ticketed ?? false
     this.prober(r.prober, ticketed)
     const held = this.pending.get(r.epoch) ?? { byTarget: new Map(), ticketed: new Set() }
     this.pending.set(r.epoch, held)
-    const byProber = held.byTarget.get(r.target) ?? new Map<string, number>()
+    const byProber = held.byTarget.get(r.target) ?? new Map<string, HeldReport>()
     held.byTarget.set(r.target, byProber)
     if (byProber.has(r.prober)) return 'duplicate'
-    byProber.set(r.prober, score)
+    byProber.set(r.prober, { score, assignment })
     if (ticketed) held.ticketed.add(r.prober)
     return 'added'
   }
@@ -148,21 +182,39 @@ export class BeliefField {
     this.target(target)
   }
 
+  /**
+   * Probers the lottery of `epoch` expects (`probe/assignment.ts`): counted
+   * in the epoch before the previous one, the last one every router has
+   * closed when `epoch` begins, so a prober and the routers judging it
+   * count from the same evidence.
+   */
+  expectedProbers(epoch: bigint): number {
+    return expectedProbers(this.proberCounts.get(epoch - 2n))
+  }
+
+  /** The lottery threshold of `epoch`: a draw below it assigns a prober to a target. */
+  assignmentThreshold(epoch: bigint): number {
+    return assignmentThreshold(this.rules.maxProbeRedundancy, this.expectedProbers(epoch))
+  }
+
   /** Aggregates `epoch`'s reports and updates beliefs and trust; later reports for it are `late`. */
   closeEpoch(epoch: bigint): void {
     const s = this.settings
-    const { byTarget: reports, ticketed } = this.pending.get(epoch) ?? { byTarget: new Map<string, Map<string, number>>(), ticketed: new Set<string>() }
+    const { byTarget: all, ticketed } = this.pending.get(epoch) ?? { byTarget: new Map<string, Map<string, HeldReport>>(), ticketed: new Set<string>() }
     for (const e of [...this.pending.keys()]) if (e <= epoch) this.pending.delete(e)
     this.closedThrough = epoch
+    this.countProbers(epoch, all, ticketed)
 
-    const voicesOn = this.voicer(reports, ticketed)
+    const threshold = this.assignmentThreshold(epoch)
+    const reports = this.heard(all, ticketed, threshold)
+    const voicesOn = this.voicer(reports, ticketed, threshold)
     const errors = new Map<string, { sum: number; count: number }>()
     const drift2 = s.driftPerEpoch ** 2
     for (const [target, byProber] of reports) {
       const t = this.target(target)
       const probers = [...byProber.keys()]
-      const values = probers.map((p) => byProber.get(p)!)
-      const voices = voicesOn(target, probers, values)
+      const values = probers.map((p) => byProber.get(p)!.score)
+      const voices = voicesOn(target, probers)
       const agg = robustAggregate(values, voices.share, { madCutoff: s.madCutoff, spreadFloor: s.noiseFloor, trimFraction: s.trimFraction })
       const diverse = new Set(voices.voice.filter((_, i) => agg.inliers[i])).size
       t.heldForDiversity = diverse < this.rules.minDiverseProbers && agg.value > t.mu
@@ -177,6 +229,7 @@ export class BeliefField {
       t.lastAggregate = agg.value
       t.disagreement = agg.outlierShare
       t.reports = probers.length
+      t.unheard = all.get(target)!.size - probers.length
       t.groups = diverse
       this.record(t, epoch, agg.value)
       probers.forEach((p, i) => {
@@ -223,11 +276,41 @@ export class BeliefField {
     return [...this.probersByKey].map(([prober, p]) => ({ prober, trust: p.trust, ticketed: p.ticketed, lastError: p.lastError, group: p.group }))
   }
 
+  /** Records who reported in `epoch`: every prober, heard or not, probed. */
+  private countProbers(epoch: bigint, reports: Map<string, Map<string, HeldReport>>, ticketed: Set<string>): void {
+    const reporting = new Set([...reports.values()].flatMap((m) => [...m.keys()]))
+    const paid = [...reporting].filter((p) => ticketed.has(p)).length
+    this.proberCounts.set(epoch, { ticketed: paid, anyUnticketed: paid < reporting.size })
+    for (const e of [...this.proberCounts.keys()]) if (e <= epoch - COUNTS_KEPT) this.proberCounts.delete(e)
+  }
+
+  /** Each target's reports cut to the rule bundle's `maxProbeRedundancy` (`redundancy.ts`). */
+  private heard(reports: Map<string, Map<string, HeldReport>>, ticketed: Set<string>, threshold: number): Map<string, Map<string, HeldReport>> {
+    const cap = this.rules.maxProbeRedundancy
+    const heard = new Map<string, Map<string, HeldReport>>()
+    for (const [target, byProber] of reports) {
+      if (byProber.size <= cap) {
+        heard.set(target, byProber)
+        continue
+      }
+      const entries = [...byProber]
+      const kept = heardReports(
+        entries.map(([prober, r]) => ({ prober, trust: this.probersByKey.get(prober)!.trust, assignment: r.assignment, ticketed: ticketed.has(prober) })),
+        cap,
+        threshold,
+        this.settings.assignmentSlack,
+        this.settings.ticketedTrust,
+      )
+      heard.set(target, new Map(kept.map((i) => entries[i]!)))
+    }
+    return heard
+  }
+
   /**
    * Groups the epoch's probers and records the targets of the ticketed ones;
    * returns what gives one target's reports their voices and weights.
    */
-  private voicer(reports: Map<string, Map<string, number>>, ticketed: Set<string>): (target: string, probers: string[], values: number[]) => Voices {
+  private voicer(reports: Map<string, Map<string, HeldReport>>, ticketed: Set<string>, threshold: number): (target: string, probers: string[]) => Voices {
     const reporting = new Set([...reports.values()].flatMap((m) => [...m.keys()]))
     for (const p of reporting) this.probersByKey.get(p)!.ticketed = ticketed.has(p)
     const groups = groupCorrelated(
@@ -241,10 +324,11 @@ export class BeliefField {
     // Without a ticket a prober weighs its trust alone: its reports are one voice with every other unticketed one anyway.
     const weight = (p: string, target: string) => {
       const prober = this.probersByKey.get(p)!
-      return ticketed.has(p) ? prober.trust * prober.targets.spread(target) : prober.trust
+      const lottery = lotteryFactor(reports.get(target)!.get(p)!.assignment, threshold, this.settings.assignmentSlack)
+      return (ticketed.has(p) ? prober.trust * prober.targets.spread(target) : prober.trust) * lottery
     }
-    return (target, probers, values) =>
-      voicesOf(probers.map((p, i) => ({ group: groups.get(p)!, weight: weight(p, target), score: values[i]! })), this.settings.lockstepTolerance)
+    return (target, probers) =>
+      voicesOf(probers.map((p) => ({ group: groups.get(p)!, weight: weight(p, target), score: reports.get(target)!.get(p)!.score })), this.settings.lockstepTolerance)
   }
 
   private prober(key: string, ticketed: boolean): ProberState {
@@ -271,7 +355,7 @@ export class BeliefField {
 
   private priorState(): TargetState {
     const s = this.settings
-    return { mu: s.priorMu, sigma: s.priorSigma, trend: 0, lastAggregate: undefined, disagreement: 0, reports: 0, groups: 0, heldForDiversity: false, history: [] }
+    return { mu: s.priorMu, sigma: s.priorSigma, trend: 0, lastAggregate: undefined, disagreement: 0, reports: 0, groups: 0, unheard: 0, heldForDiversity: false, history: [] }
   }
 
   private isQuarantined(t: TargetState): boolean {

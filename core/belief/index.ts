@@ -5,6 +5,7 @@ export { MAD_TO_SIGMA, robustAggregate, weightedMedian, type RobustAggregate, ty
 export { Residuals, groupCorrelated, residualSimilarity } from './prober-groups.js'
 export { voicesOf, type VoicedReport, type Voices } from './voices.js'
 export { TargetHistory } from './target-history.js'
-export { BeliefField, type AddOutcome, type BeliefEstimate, type BeliefPoint, type ProberReport, type ProberTrust, type ProviderBelief } from './field.js'
+export { heardReports, lotteryFactor, standingTier, type RedundancyReport } from './redundancy.js'
+export { BeliefField, type AddOutcome, type BeliefEstimate, type ReportOptions, type BeliefPoint, type ProberReport, type ProberTrust, type ProviderBelief } from './field.js'
 export { BeliefRouter, type BeliefRouterOptions, type DisputeView, type RoutedProvider } from './router.js'
 export { chooseProvider, compatibleProviders, normal, type RoutableProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'

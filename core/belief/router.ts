@@ -13,6 +13,7 @@
 import { fromHex, toHex } from '../bytes.js'
 import { epochAt } from '../epoch.js'
 import { deriveControlPlaneKey, deriveHandle, deriveTargetRef } from '../ids.js'
+import { assignmentValue, deriveAssignmentKey, type ProbeAssignment } from '../probe/assignment.js'
 import { DisputeWatcher, type DisputePair } from '../probe/disputes.js'
 import { EvidenceGate, type EvidenceGateSettings } from '../probe/evidence.js'
 import { ProbeError } from '../probe/errors.js'
@@ -185,6 +186,17 @@ export class BeliefRouter {
     return deriveTargetRef(await deriveControlPlaneKey(key, this.world.id, epoch), this.world.id, epoch, descriptorId)
   }
 
+  /**
+   * This router's probe lottery for `epoch`, for its own prober: the
+   * epoch's assignment key and the probers its field counted two epochs
+   * back. Undefined outside the control plane (no key to draw with).
+   */
+  async probeAssignment(epoch: bigint): Promise<ProbeAssignment | undefined> {
+    const key = this.options.controlPlaneKey
+    if (!key) return undefined
+    return { key: await deriveAssignmentKey(key, this.world.id, epoch), expectedProbers: this.field.expectedProbers(epoch) }
+  }
+
   /** The provider's descriptors that were current in `epoch` (its own, or the one before, until the new one spread), newest first. */
   private descriptorsAt(providerKey: string, epoch: bigint): Bytes32[] {
     const byEpoch = this.descriptors.get(providerKey)
@@ -210,11 +222,14 @@ export class BeliefRouter {
       }
     }
     const raised: DisputePair[] = []
+    // Every report's lottery draw, recomputed: the field hears assigned probers first when too many report on one target.
+    const assignKey = this.options.controlPlaneKey && (await deriveAssignmentKey(this.options.controlPlaneKey, this.world.id, epoch))
     for (const { eventId, attestation } of held.attestations) {
       try {
         const { ticketed } = await this.gate.admitAttestation(attestation, judgedAt)
         const handle = this.handleOfTarget.get(toHex(attestation.targetRef))!
-        this.field.addReport({ prober: toHex(attestation.proberTransportPubkey), target: handle, epoch, metrics: attestation.metrics }, { ticketed })
+        const assignment = assignKey ? await assignmentValue(assignKey, attestation.proberTransportPubkey, attestation.targetRef) : undefined
+        this.field.addReport({ prober: toHex(attestation.proberTransportPubkey), target: handle, epoch, metrics: attestation.metrics }, { ticketed, assignment })
         raised.push(...this.watcher.add({ eventId, attestation }))
       } catch (e) {
         this.rejectError(e)

@@ -11,6 +11,8 @@ export type BeliefErrorCode =
   | 'invalid-setting'
   /** An attestation whose metrics are not numbers in their ranges (rates in [0, 1], latencies ≥ 0). */
   | 'bad-metrics'
+  /** A report's probe-lottery draw outside [0, 1). */
+  | 'bad-assignment'
   /** Nothing to aggregate: no report, or only reports of zero weight. */
   | 'no-reports'
   /** No provider serves the request's model with enough context. */
@@ -83,6 +85,15 @@ export interface BeliefSettings {
    * epoch buys no more say over it than reporting on it now and then.
    */
   repetitionWindow: number
+  /**
+   * How far above this router's probe-lottery threshold a report's draw may
+   * lie and still weigh in full, a factor ≥ 1; beyond it the report weighs
+   * (slack × threshold) ÷ draw. Routers and probers count probers from their
+   * own logs, so their thresholds differ: an honest prober loses weight only
+   * when this router counts more than `slack` times the probers it did, and
+   * then not all of it.
+   */
+  assignmentSlack: number
   /** Residuals kept per prober (the most recent), ≥ 1. */
   residualMemory: number
   /** Weight of the newest epoch's change in the trend (an exponential average), in (0, 1]. */
@@ -110,6 +121,7 @@ export const defaultBeliefSettings: Readonly<BeliefSettings> = Object.freeze({
   minSharedStrays: 3,
   deviationFloor: 0.1,
   repetitionWindow: 8,
+  assignmentSlack: 2,
   residualMemory: 64,
   trendWeight: 0.5,
   historyLength: 256,
@@ -151,6 +163,7 @@ export function validateBeliefSettings(s: BeliefSettings): BeliefSettings {
   integerAtLeast(s, 'minSharedStrays', 1)
   inRange(s, 'deviationFloor', 0, 1)
   integerAtLeast(s, 'repetitionWindow', 1)
+  inRange(s, 'assignmentSlack', 1, 1e6)
   integerAtLeast(s, 'residualMemory', 1)
   inRange(s, 'trendWeight', 0, 1, { min: true })
   integerAtLeast(s, 'historyLength', 1)

@@ -20,6 +20,8 @@ export type ProbeErrorCode =
   | 'evidence-mismatch'
   /** A challenge or answer that cannot be scored (not from this suite, or malformed). */
   | 'bad-challenge'
+  /** A probe-lottery input of the wrong size (a key, prober key or TargetRef not 32 bytes). */
+  | 'bad-assignment'
 
 export class ProbeError extends TerrainError {
   declare readonly code: ProbeErrorCode

@@ -1,5 +1,6 @@
 /** Probing: challenge suites, scoring, signed evidence, tickets, the evidence gate, disputes and link hints. */
 export { ProbeError, type ProbeErrorCode } from './errors.js'
+export { assignmentThreshold, assignmentValue, assignTargets, deriveAssignmentKey, expectedProbers, type ProbeAssignment } from './assignment.js'
 export { createChallengeSuite, DEFAULT_BASES_PER_TASK, MAX_BASES_PER_TASK, type Challenge, type ChallengeKind, type SuiteOptions } from './challenges.js'
 export { metricsFromOutcomes, outcomeCommitment, scoreAnswer, type ProbeOutcome } from './metrics.js'
 export { evidenceCommitment, suiteCommitment } from './commitments.js'

@@ -20,6 +20,7 @@ import { evidenceCommitment, suiteCommitment } from './commitments.js'
 import { ProbeError } from './errors.js'
 import { shuffled } from './metamorphic.js'
 import type { AbortSignalLike } from './ticket.js'
+import { assignTargets, type ProbeAssignment } from './assignment.js'
 import { linkHintEvent, linkHintsAmong } from './link-hints.js'
 import { metricsFromOutcomes, outcomeCommitment, scoreAnswer, type ProbeOutcome } from './metrics.js'
 
@@ -76,7 +77,10 @@ export interface ProbeEpochOptions {
   epoch: bigint
   /** The prober's secret: suites and their salts derive from it. */
   secretSeed: Uint8Array
+  /** The targets it may probe; with `assignment`, only those the lottery assigns it are probed. */
   targets: readonly ProbeTarget[]
+  /** The epoch's probe lottery (`assignment.ts`); undefined probes every target (a world without a control-plane key to draw with). */
+  assignment?: ProbeAssignment
   ask: AskTarget
   signer: Signer
   ticket?: ProbeTicket
@@ -106,6 +110,8 @@ export interface TargetResult {
 
 export interface ProbeEpochResult {
   results: TargetResult[]
+  /** Targets the lottery left to other probers this epoch. */
+  unassigned: ProbeTarget[]
   linkHints: Event[]
   /** Every signed event, receipts before the attestations that commit to them. */
   events: Event[]
@@ -113,17 +119,20 @@ export interface ProbeEpochResult {
 
 export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochResult> {
   const settings = createProberSettings(o.settings)
+  const { assigned: targets, unassigned } = o.assignment
+    ? await assignTargets(o.targets, { ...o.assignment, prober: o.signer.publicKey, maxProbeRedundancy: o.rules.maxProbeRedundancy })
+    : { assigned: o.targets, unassigned: [] }
   const rng = xoroshiro128plus(new DataView(o.secretSeed.buffer, o.secretSeed.byteOffset).getUint32(0) ^ Number(o.epoch % 0xffffffffn))
   const common = { secretSeed: o.secretSeed, world: o.world, epoch: o.epoch, basesPerTask: settings.basesPerTask }
   const linking = shuffled(await createChallengeSuite(common), rng).slice(0, settings.linkingChallenges)
   const suites = new Map<string, Challenge[]>()
-  for (const target of o.targets) suites.set(target.providerKey, await createChallengeSuite({ ...common, target: target.targetRef }))
-  const probes = o.targets.flatMap((target) => [...suites.get(target.providerKey)!, ...linking].map((challenge) => ({ target, challenge })))
+  for (const target of targets) suites.set(target.providerKey, await createChallengeSuite({ ...common, target: target.targetRef }))
+  const probes = targets.flatMap((target) => [...suites.get(target.providerKey)!, ...linking].map((challenge) => ({ target, challenge })))
   // A secret order: a provider must not tell a suite from user traffic by its sequence.
   const order = shuffled(probes, rng)
   const spreadMs = Math.min(Number(o.rules.epochLenMs), o.withinMs ?? Number.POSITIVE_INFINITY) * settings.spreadShare
   const gapMs = spreadMs / Math.max(1, order.length)
-  const outcomes = new Map<string, ProbeOutcome[]>(o.targets.map((t) => [t.providerKey, []]))
+  const outcomes = new Map<string, ProbeOutcome[]>(targets.map((t) => [t.providerKey, []]))
   for (const [i, { target, challenge }] of order.entries()) {
     if (o.signal?.aborted) throw o.signal.reason
     const started = o.now()
@@ -139,7 +148,7 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
     if (i < order.length - 1) await o.sleep(Math.max(0, gapMs - (o.now() - started)))
   }
   const results: TargetResult[] = []
-  for (const target of o.targets) {
+  for (const target of targets) {
     results.push(await attest(o, target, suites.get(target.providerKey)!, linking, outcomes.get(target.providerKey)!))
   }
   const linkingIds = new Set(linking.map((c) => toHex(c.id)))
@@ -151,7 +160,7 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
     })),
   )
   const linkHints = await Promise.all(hints.map((h) => linkHintEvent(h, o.world, o.epoch, o.signer)))
-  return { results, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
+  return { results, unassigned, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
 }
 
 /** Receipts for every probe of `target`; an attestation whose metrics come from its own suite and whose challenge id commits to all it was sent. */

