@@ -7,7 +7,8 @@
  * aggregated robustly (MAD outlier rule, trimmed mean) and the aggregate
  * updates the belief like a one-dimensional Kalman filter: the belief's
  * uncertainty grows by the allowed drift each epoch and shrinks by as much
- * as the reports agree.
+ * as the reports agree and are trusted (a report weighing less than a fresh
+ * ticketed prober's counts as that fraction of a measurement).
  *
  * What a report weighs is what its prober paid for. Probers earn trust by
  * staying close to the aggregates, only in epochs they showed a probe ticket
@@ -215,13 +216,16 @@ export class BeliefField {
       const probers = [...byProber.keys()]
       const values = probers.map((p) => byProber.get(p)!.score)
       const voices = voicesOn(target, probers)
-      const agg = robustAggregate(values, voices.share, { madCutoff: s.madCutoff, spreadFloor: s.noiseFloor, trimFraction: s.trimFraction })
+      // A report weighing less than a fresh ticketed prober's counts as part of a measurement: a lone report this router barely trusts cannot make the belief certain of it.
+      const agg = robustAggregate(values, voices.share, { madCutoff: s.madCutoff, spreadFloor: s.noiseFloor, trimFraction: s.trimFraction, unitWeight: s.ticketedTrust })
       const diverse = new Set(voices.voice.filter((_, i) => agg.inliers[i])).size
       t.heldForDiversity = diverse < this.rules.minDiverseProbers && agg.value > t.mu
+      // Kalman step: the prior widened by the drift, the observation as certain as the reports agree. An aggregate held
+      // for want of diverse voices says only that the provider is no worse than believed: the further the reports lie
+      // above the belief, the less that confirms it, so the next diverse aggregate still moves it.
       const observed = t.heldForDiversity ? t.mu : agg.value
-      // Kalman step: the prior widened by the drift, the observation as certain as the reports agree.
       const prior = t.sigma ** 2 + drift2
-      const noise = Math.max(agg.spread, s.noiseFloor) ** 2 / agg.effectiveCount
+      const noise = Math.max(agg.spread, s.noiseFloor) ** 2 / agg.effectiveCount + (agg.value - observed) ** 2
       const gain = prior / (prior + noise)
       t.mu += gain * (observed - t.mu)
       t.sigma = Math.sqrt((1 - gain) * prior)

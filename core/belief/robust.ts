@@ -29,7 +29,10 @@ export interface RobustAggregate {
   spread: number
   /** Per report: within the cutoff. */
   inliers: boolean[]
-  /** Effective number of inlier reports, (Σw)² / Σw². */
+  /**
+   * Effective number of inlier reports: (Σw)² / Σw², and with a
+   * `unitWeight` no more than Σ min(1, w / unitWeight).
+   */
   effectiveCount: number
   /** Share of the weight on outliers: how much of the evidence disagrees with the rest. */
   outlierShare: number
@@ -42,6 +45,12 @@ export interface RobustOptions {
   spreadFloor: number
   /** Weight trimmed from each tail of the inliers. */
   trimFraction: number
+  /**
+   * The weight at which a report counts as one whole measurement, and below
+   * which as that fraction of one. Undefined: weights are only relative, and
+   * a lone report counts as one whatever it weighs.
+   */
+  unitWeight?: number
 }
 
 export function robustAggregate(values: readonly number[], weights: readonly number[], o: RobustOptions): RobustAggregate {
@@ -66,5 +75,8 @@ export function robustAggregate(values: readonly number[], weights: readonly num
     acc += w
   }
   const allWeight = weights.reduce((a, w) => a + Math.max(0, w), 0)
-  return { value: keptWeight > 0 ? sum / keptWeight : median, spread, inliers, effectiveCount: (total * total) / squares, outlierShare: 1 - total / allWeight }
+  const unit = o.unitWeight
+  const measurements = unit === undefined ? Number.POSITIVE_INFINITY : kept.reduce((s, i) => s + Math.min(1, weights[i]! / unit), 0)
+  const effectiveCount = Math.min((total * total) / squares, measurements)
+  return { value: keptWeight > 0 ? sum / keptWeight : median, spread, inliers, effectiveCount, outlierShare: 1 - total / allWeight }
 }

@@ -45,4 +45,26 @@ describe('robust aggregation', () => {
       ),
     )
   })
+
+  it('property: with a unit weight, a report counts as at most one measurement and a light one as its fraction of one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ value: fc.double({ min: 0, max: 1, noNaN: true }), weight: fc.double({ min: 0.001, max: 5, noNaN: true }) }), { minLength: 1, maxLength: 20 }),
+        fc.double({ min: 0.01, max: 4, noNaN: true }),
+        (reports, unit) => {
+          const values = reports.map((r) => r.value)
+          const weights = reports.map((r) => r.weight)
+          const relative = robustAggregate(values, weights, options)
+          const counted = robustAggregate(values, weights, { ...options, unitWeight: unit })
+          expect(counted.value).toBe(relative.value)
+          expect(counted.effectiveCount).toBeLessThanOrEqual(relative.effectiveCount)
+          const measurements = reports.reduce((sum, r, i) => sum + (counted.inliers[i] ? Math.min(1, r.weight / unit) : 0), 0)
+          expect(counted.effectiveCount).toBeLessThanOrEqual(measurements + 1e-9)
+        },
+      ),
+    )
+    // A lone report counts as one whatever it weighs, unless a unit weight says what one is.
+    expect(robustAggregate([0.3], [0.05], options).effectiveCount).toBe(1)
+    expect(robustAggregate([0.3], [0.05], { ...options, unitWeight: 1 }).effectiveCount).toBeCloseTo(0.05, 12)
+  })
 })
