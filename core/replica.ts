@@ -39,6 +39,12 @@ export interface ReplicaSettings {
   /** Most entries in one sync batch. */
   maxBatchEntries: number
   /**
+   * Sync batches validated at once. A validator with threads of its own
+   * checks one batch while this thread decodes the next and stores the one
+   * before; the sender's next frame waits while this many are in hand.
+   */
+  maxBatchesValidating: number
+  /**
    * Most entries in one sync response. A requester that gained events from a
    * round asks again at once, so a long log arrives in bounded rounds.
    */
@@ -59,6 +65,7 @@ export interface ReplicaSettings {
 
 export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({
   maxBatchEntries: 256,
+  maxBatchesValidating: 3,
   maxEntriesPerRound: 8192,
   forwardGossip: true,
   syncRequestsPerSecond: 5,
@@ -80,6 +87,9 @@ export function validateReplicaSettings(s: ReplicaSettings): ReplicaSettings {
   if (!Number.isInteger(s.maxBatchEntries) || s.maxBatchEntries < 1 || s.maxBatchEntries > 4096) {
     throw new ReplicaSettingsError('maxBatchEntries', 'must be an integer in [1, 4096]')
   }
+  if (!Number.isInteger(s.maxBatchesValidating) || s.maxBatchesValidating < 1 || s.maxBatchesValidating > 64) {
+    throw new ReplicaSettingsError('maxBatchesValidating', 'must be an integer in [1, 64]')
+  }
   if (!Number.isInteger(s.maxEntriesPerRound) || s.maxEntriesPerRound < s.maxBatchEntries) {
     throw new ReplicaSettingsError('maxEntriesPerRound', 'must be an integer ≥ maxBatchEntries')
   }
@@ -100,7 +110,7 @@ export interface ReplicaMetrics {
   syncRounds: number
   eventsAdded: number
   duplicates: number
-  /** Batches the local store failed to write. */
+  /** Sync batches this peer failed to validate or store (its own failure, not the sender's: the next round asks again). */
   storeFailures: number
   rejections: Map<string, number>
 }
@@ -110,6 +120,14 @@ export type GossipVerdict = { verdict: 'accept' } | { verdict: 'ignore' } | { ve
 
 /** Called with every event this replica stores (its id and encoding), with the peer it came from (undefined for its own). */
 export type StoredListener = (event: { eventId: Uint8Array; event: Uint8Array; from: string | undefined }) => void
+
+/** A sync batch from `peer` in hand: `checked` settles when validation ends, leaving `batch` if it succeeded. */
+interface BatchInHand {
+  peer: string
+  batch: PreparedBatch | undefined
+  settled: boolean
+  checked: Promise<void>
+}
 
 export class Replica {
   readonly metrics: ReplicaMetrics = {
@@ -127,8 +145,10 @@ export class Replica {
   readonly penalties = new Map<string, number>()
   private readonly settings: ReplicaSettings
   private readonly listeners: StoredListener[] = []
-  /** Validated sync batches waiting for the store, with the peer each came from. */
-  private queuedWrites: { peer: string; batch: PreparedBatch }[] = []
+  /** Sync batches being validated or waiting for the store, in arrival order. */
+  private readonly inHand: BatchInHand[] = []
+  /** Validations under way. */
+  private readonly validating = new Set<Promise<void>>()
   /** The write loop, while one runs. */
   private writing: Promise<void> | undefined
   /** Peers with a sync round under way (request sent, last batch not in), and when it last showed life. */
@@ -259,9 +279,22 @@ export class Replica {
     if (!this.rounds.has(peer)) return this.reject(peer, 'unsolicited-batch')
     if (batch.done) this.rounds.delete(peer)
     else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
-    // Validate now; write behind: the next batch is validated while this one is stored.
-    this.queuedWrites.push({ peer, batch: await this.log.prepare(batch.entries) })
+    // Validated in the background, several at once; stored in arrival order by the write loop.
+    const held: BatchInHand = { peer, batch: undefined, settled: false, checked: Promise.resolve() }
+    held.checked = this.log
+      .prepare(batch.entries)
+      .then(
+        (prepared) => void (held.batch = prepared),
+        () => undefined, // left without a batch: counted as this peer's failure when its turn to be stored comes
+      )
+      .then(() => {
+        held.settled = true
+        this.validating.delete(held.checked)
+      })
+    this.validating.add(held.checked)
+    this.inHand.push(held)
     this.writing ??= this.writeQueued()
+    while (this.validating.size >= this.settings.maxBatchesValidating) await Promise.race(this.validating)
     if (!batch.done) return
     await this.writing
     const gained = this.roundGains.get(peer) ?? 0
@@ -276,8 +309,15 @@ export class Replica {
    * transactions when the store is the slower side.
    */
   private async writeQueued(): Promise<void> {
-    while (this.queuedWrites.length > 0) {
-      const group = this.queuedWrites.splice(0)
+    while (this.inHand.length > 0) {
+      await this.inHand[0]!.checked
+      // The oldest batch is checked; it goes with every batch behind it that is checked too.
+      const group: { peer: string; batch: PreparedBatch }[] = []
+      for (const next of this.inHand.splice(0, this.checkedPrefix())) {
+        if (next.batch) group.push({ peer: next.peer, batch: next.batch })
+        else this.metrics.storeFailures++
+      }
+      if (group.length === 0) continue
       const merged: PreparedBatch = { accepted: group.flatMap((g) => g.batch.accepted), duplicates: 0, rejected: [] }
       let added: Set<string>
       try {
@@ -294,6 +334,12 @@ export class Replica {
       }
     }
     this.writing = undefined
+  }
+
+  /** How many batches at the head of `inHand` are checked. */
+  private checkedPrefix(): number {
+    const open = this.inHand.findIndex((held) => !held.settled)
+    return open === -1 ? this.inHand.length : open
   }
 
   private async onSyncRequest(peer: string, request: SyncRequest): Promise<void> {

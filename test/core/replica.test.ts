@@ -15,6 +15,7 @@ import {
   signRuleEndorsement,
   createSigner,
   type AppendOptions,
+  type BatchValidator,
   type Event,
 } from '../../core/index.js'
 import { fixture, seed, type Fixture } from './fixtures.js'
@@ -301,9 +302,58 @@ describe('replica', () => {
     expect(result.rejected.map((r) => r.code)).toEqual(['bad-signature', 'wrong-origin'])
   })
 
+  it('validates up to maxBatchesValidating sync batches at once, stores them in arrival order, and counts a failed validation as its own', async () => {
+    const events = await attestations(10)
+    const source = new EventLog(f.world.id, new MemoryEventStore())
+    for (const e of events) await source.author(e)
+    /** Holds each batch's verdicts until the test releases it; the third batch's validation fails. */
+    const held: { release: () => void; size: number }[] = []
+    let started = 0
+    const validator: BatchValidator = {
+      validate(batch) {
+        const index = started++
+        return new Promise((resolve, reject) => {
+          held.push({ size: batch.length, release: () => (index === 2 ? reject(new Error('validator lost')) : resolve(batch.map(() => undefined))) })
+        })
+      },
+    }
+    const store = new MemoryEventStore()
+    const frames: Uint8Array[] = []
+    const server = new Replica(source, { send: (_to, frame) => frames.push(frame) }, () => [])
+    const client = new Replica(new EventLog(f.world.id, store, { validator }), { send: () => {} }, () => [], { maxBatchEntries: 2, maxBatchesValidating: 2 })
+    await client.syncWith('server')
+    await server.receive('client', encodeFrame('syncRequest', encodeSyncRequest({ world: f.world.id, vector: [], maxEntries: 2 })))
+    expect(frames).toHaveLength(5) // five batches of two, the last marked done
+    // The first frame returns while its batch is still being validated; the second must wait for a free slot.
+    await client.receive('server', frames[0]!)
+    let secondReturned = false
+    const second = client.receive('server', frames[1]!).then(() => (secondReturned = true))
+    await new Promise((r) => setTimeout(r, 5))
+    expect(held.map((h) => h.size)).toEqual([2, 2])
+    expect(secondReturned).toBe(false)
+    // Released out of order: the second batch is checked first but stored only after the first.
+    held[1]!.release()
+    await second
+    expect(await store.count()).toBe(0)
+    held[0]!.release()
+    let rest: Promise<unknown> = Promise.resolve()
+    for (const frame of frames.slice(2)) rest = rest.then(() => client.receive('server', frame))
+    while (held.length < 5) {
+      await new Promise((r) => setTimeout(r, 1))
+      for (const h of held.slice(2)) h.release()
+    }
+    for (const h of held) h.release()
+    await rest
+    const stored = await store.entriesAfter(originOf(events[0]!), 0n, 20)
+    // The third batch (seqs 5 and 6) failed validation here: not stored, not charged to the sender.
+    expect(stored.map((e) => e.seq)).toEqual([1n, 2n, 3n, 4n, 7n, 8n, 9n, 10n])
+    expect(client.metrics.storeFailures).toBe(1)
+    expect(client.penalties.get('server') ?? 0).toBe(0)
+  })
+
   it('validates its settings', () => {
-    expect(() => new Replica(new EventLog(f.world.id, new MemoryEventStore()), { send: () => {} }, () => [], { maxBatchEntries: 0 })).toThrow(
-      ReplicaSettingsError,
-    )
+    for (const bad of [{ maxBatchEntries: 0 }, { maxBatchesValidating: 0 }, { maxBatchesValidating: 1.5 }]) {
+      expect(() => new Replica(new EventLog(f.world.id, new MemoryEventStore()), { send: () => {} }, () => [], bad)).toThrow(ReplicaSettingsError)
+    }
   })
 })
