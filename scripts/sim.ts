@@ -70,16 +70,15 @@ const sybils: { k: number; kind: LiarKind; ticketed: boolean; joinAt: number }[]
   ...[20, 60, 200].map((k) => ({ k, kind: 'promote-worst-sampled' as const, ticketed: true, joinAt: 6 })),
 ]
 const sybilWindows = [...new Set(sybils.map((x) => x.joinAt))]
-/** Probers taking their targets from the probe lottery (maxProbeRedundancy of the default rules) instead of 8 at random each. */
+/** Probers taking their targets from the probe lottery rather than 8 at random each; liars promoting the worst provider report on it whatever their draw. */
 const byLottery = (o: BeliefSimOptions): BeliefSimOptions => ({ ...o, lottery: true })
 const lotteryRuns: [string, BeliefSimOptions][] = [
   ['20 honest probers', byLottery(base)],
   ['60 honest probers', byLottery({ ...base, honestProbers: 60 })],
   ['20% random liars', byLottery(withLiars(base, 0.2, 'random'))],
-  [`20% liars promoting the worst, ${ownDraws}`, byLottery(withLiars(base, 0.2, 'promote-worst-sampled'))],
 ]
-/** Ticketed sybils from the first epoch, each lie its own draw, reporting on the worst provider whatever the lottery drew for them. */
-const lotterySybils = [20, 60]
+/** Ticketed sybils from the first epoch beside the 20 honest probers, each lie its own draw, piling onto the worst provider. */
+const lotterySybils = [20, 200]
 /** Epochs over which report counts are averaged: the lottery has a count of probers from epoch 3 on. */
 const COUNTED_FROM = 3
 
@@ -91,6 +90,7 @@ interface SeedFigures {
   /** The worst provider's share and belief in the honest run, from each sybil joining epoch on. */
   honest: { share: number; mu: number }[]
   sybils: { share: number; mu: number }[]
+  /** Per `lotteryRuns` entry: epochs to good routing, and reports made and heard on a provider an epoch. */
   lottery: { epochs: number | null; made: number; heard: number }[]
   /** The worst provider's share gained by each `lotterySybils` crowd, from epoch 1, beside the honest lottery run. */
   lotterySybils: number[]
@@ -109,7 +109,7 @@ function figuresFor(seed: number): SeedFigures {
   const before = degraded.shares[4]![last]!
   const fallen = degraded.shares.slice(5).findIndex((s) => s[last]! <= before * 0.1)
   const honestRun = run(base)
-  const lotteryHonest = run(byLottery(base))
+  const lotteryHonest = run(lotteryRuns[0]![1])
   const perEpoch = (r: BeliefSimResult, key: 'made' | 'heard') => {
     const counted = r.reports.slice(COUNTED_FROM - 1)
     return counted.reduce((a, x) => a + x[key], 0) / counted.length
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     const goal = size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''
     beliefRows.push([`cartel of ${size} vouching for the worst provider, ${how}`, 'synthetic 20', `its share, epochs 3–12 (exploration floor ${pct(explorationShare(base))})`, ...shareCells(figures.map((f) => f.cartelShares[c]!)), goal])
   })
-  console.log(`\nBelief field and routing: real BeliefField + Thompson routing over ${BELIEF_SEEDS.length} seeds; good = quality within 10% of the best\n`)
+  console.log(`\nBelief field and routing: real BeliefField + Thompson routing over ${BELIEF_SEEDS.length} seeds; good = quality within 10% of the best; each prober probes 8 providers at random\n`)
   printTable(beliefRows)
 
   // Sybils: k fresh identities promoting the worst provider beside the honest probers. A ticket costs its identity
@@ -260,8 +260,8 @@ async function main(): Promise<void> {
   lotterySybils.forEach((k, i) => {
     lotteryRows.push([`${k} ticketed sybils beside 20 honest, promoting the worst (${ownDraws}) whatever their draw`, 'the worst provider’s share gained, epochs 1–12', ...shareCells(figures.map((f) => f.lotterySybils[i]!), pp), '', ''])
   })
-  console.log(`\nProbe lottery: each prober probes a provider when its keyed draw is below maxProbeRedundancy (${defaultRuleBundle.maxProbeRedundancy}) ÷ the probers counted two epochs back (all of them before there is a count);`)
-  console.log(`routers hear at most maxProbeRedundancy reports a provider, the most trusted first, and weigh a draw far above their own threshold less. Synthetic 20 providers.\n`)
+  console.log(`\nProbe lottery: a prober probes a provider when its keyed draw is below maxProbeRedundancy (${defaultRuleBundle.maxProbeRedundancy}) ÷ the probers counted two epochs back`)
+  console.log(`(every provider before there is a count); routers hear at most maxProbeRedundancy reports a provider, established probers first, by lot among equals. Synthetic 20 providers.\n`)
   printTable(lotteryRows)
 
   const honestShare = overSeeds(figures.map((f) => f.honest[0]!.share), 'higher').median

@@ -1,14 +1,15 @@
 /**
- * One prober's epoch: each target gets a suite of its own (so a provider
- * behind several descriptors, or providers comparing notes, find few prompts
- * in common) plus a few linking challenges every target shares, all in an
- * order the provider cannot predict, paced across the epoch so probes mix
- * into user traffic. Each answer is scored and committed to in a signed
- * receipt; per target a signed attestation of the metrics (from its own
- * suite) commits to those receipts. Targets that answer the linking
- * challenges alike get a link hint. How a prompt reaches a
- * provider (an ordinary circuit) is the caller's `ask`; nothing here names a
- * provider to the provider.
+ * One prober's epoch: of the targets it may probe, those the probe lottery
+ * assigns it (`assignment.ts`; all of them without one). Each gets a suite
+ * of its own (so a provider behind several descriptors, or providers
+ * comparing notes, find few prompts in common) plus a few linking
+ * challenges every target shares, all in an order the provider cannot
+ * predict, paced across the epoch so probes mix into user traffic. Each
+ * answer is scored and committed to in a signed receipt; per target a
+ * signed attestation of the metrics (from its own suite) commits to those
+ * receipts. Targets that answer the linking challenges alike get a link
+ * hint. How a prompt reaches a provider (an ordinary circuit) is the
+ * caller's `ask`; nothing here names a provider to the provider.
  */
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 import { toHex } from '../bytes.js'
