@@ -3,12 +3,13 @@
  * at most that many probers speak. When more report, the router hears
  * ticketed probers with a record first, then other ticketed ones, then the
  * unticketed, so a crowd of fresh identities cannot drown out established
- * probers; among equals, the ones the lottery sent. Probers are assigned targets by a keyed lottery
- * (`probe/assignment.ts`); a report whose draw lies far above the threshold
- * this router computes was not assigned, and weighs less the further above
- * it lies. Routers count probers from their own logs, so their thresholds
- * differ a little from the prober's: within `slack` times the threshold a
- * report weighs in full, and beyond it never nothing.
+ * probers; among equals, the ones the lottery sent. Probers are assigned
+ * targets by a keyed lottery (`probe/assignment.ts`); a report whose draw
+ * lies far above the threshold this router computes was not assigned, and
+ * weighs less the further above it lies. Routers count probers from their
+ * own logs, so their thresholds differ a little from the prober's: within
+ * `slack` times the threshold a report weighs in full, and beyond it never
+ * nothing.
  */
 
 export interface RedundancyReport {
