@@ -72,6 +72,26 @@ let router: Comlink.Remote<RouterWorkerApi> | undefined
 const forRouter: Uint8Array[] = []
 const recent: LogStatus['recent'] = []
 
+/** Control-plane records stored since the last hand-over: a stored batch reaches the router in one message, not one per record. */
+let routerBatch: Uint8Array[] = []
+
+function toRouter(record: Uint8Array): void {
+  if (!router) {
+    forRouter.push(record)
+    return
+  }
+  const remote = router
+  // The replica reports a batch's records one after another, synchronously: all are in by the microtask.
+  if (routerBatch.length === 0) {
+    queueMicrotask(() => {
+      const batch = routerBatch
+      routerBatch = []
+      void remote.ingest(batch)
+    })
+  }
+  routerBatch.push(record)
+}
+
 function current(): Opened {
   if (!opened) throw new Error('the event log is not open yet')
   return opened
@@ -94,10 +114,7 @@ const api = {
     })
     replica.onStored(({ eventId, event, from }) => {
       providers.addEncoded(event)
-      if (isControlPlaneRecord(event)) {
-        if (router) void router.ingest(event)
-        else forRouter.push(event)
-      }
+      if (isControlPlaneRecord(event)) toRouter(event)
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)
@@ -116,7 +133,8 @@ const api = {
     await remote.replay(forRouter.splice(0))
     router = remote
     // What was stored during the replay.
-    for (const record of forRouter.splice(0)) await remote.ingest(record)
+    const late = forRouter.splice(0)
+    if (late.length > 0) await remote.ingest(late)
   },
 
   /** Publish records this peer made elsewhere (its sealed evidence and disputes); returns how many were new. */

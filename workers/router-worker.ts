@@ -99,9 +99,9 @@ const api = {
     for (const bytes of held) await take(bytes, false)
   },
 
-  /** One stored control-plane record (the log worker calls this for each as it is stored). */
-  ingest(bytes: Uint8Array): Promise<void> {
-    return take(bytes, false)
+  /** Control-plane records as the log stores them: the log worker hands over each stored batch in one call. */
+  async ingest(records: Uint8Array[]): Promise<void> {
+    for (const bytes of records) await take(bytes, false)
   },
 
   /** Seals events this peer signed (its prober's evidence) for the log to publish; refuses outside the control plane. */

@@ -52,6 +52,7 @@ async function joinControlPlane(page: Page): Promise<void> {
 interface BeliefView {
   model: string
   mu: number
+  sigma: number
   /** Probers in the last epoch reported on. */
   reports: number
   /** Epochs with reports, in the belief's history. */
@@ -64,6 +65,7 @@ const beliefs = (page: Page) =>
     (await (await window.terrain.mesh).control.snapshot()).providers.map((p) => ({
       model: p.model,
       mu: p.mu,
+      sigma: p.sigma,
       reports: p.reports,
       reportedEpochs: p.history.filter((point) => point.aggregate !== undefined).length,
       handle: p.handle,
@@ -95,7 +97,8 @@ test('probes through circuits make the chat page route clearly more to the bette
     async () => {
       const view = await beliefs(chat)
       const [t, m] = ['terrain-tiny', 'terrain-micro'].map((model) => view.find((b) => b.model === model))
-      if (t && m && t.reports > 0 && m.reports > 0 && t.mu > m.mu + 0.1) return view
+      // The router samples each belief (Thompson): a gap of 1.5 combined sigmas means it picks tiny about 93% of the time, less the exploration floor.
+      if (t && m && t.reports > 0 && m.reports > 0 && t.mu - m.mu > 1.5 * Math.hypot(t.sigma, m.sigma)) return view
       const s = await chat.evaluate(async () => {
         const snap = await (await window.terrain.mesh).control.snapshot()
         return { epoch: snap.epoch, rejections: snap.rejections, evidence: snap.evidence.length, probers: snap.probers }
@@ -117,7 +120,8 @@ test('probes through circuits make the chat page route clearly more to the bette
     return models
   })) as string[]
   const toTiny = served.filter((m) => m === 'terrain-tiny').length
-  expect(toTiny).toBeGreaterThanOrEqual(18)
+  // Two thirds at least: a router without a preference gets there 8% of the time, this one about 99.8%.
+  expect(toTiny, `beliefs when formed: ${JSON.stringify(formed)}`).toBeGreaterThanOrEqual(16)
 
   // Providers received ordinary requests only: no TargetRef, no Handle, no score.
   const evidence = (await chat.evaluate(async () => (await (await window.terrain.mesh).control.snapshot()).evidence.map((e) => e.targetRef))) as string[]
@@ -174,15 +178,19 @@ function storedRecords(page: Page): Promise<{ sealed: number; hex: string }> {
         request.onsuccess = () => resolve(request.result)
         request.onerror = () => reject(request.error)
       })
-      const records = await new Promise<{ event: Uint8Array }[]>((resolve, reject) => {
-        const request = db.transaction('events').objectStore('events').getAll()
-        request.onsuccess = () => resolve(request.result as { event: Uint8Array }[])
+      // The log's layout (workers/idb-log-runs.ts): runs of events back to back, each ending at ends[i].
+      const runs = await new Promise<{ events: Uint8Array; ends: Uint32Array }[]>((resolve, reject) => {
+        const request = db.transaction('runs').objectStore('runs').getAll()
+        request.onsuccess = () => resolve(request.result as { events: Uint8Array; ends: Uint32Array }[])
         request.onerror = () => reject(request.error)
       })
       db.close()
-      for (const { event } of records) {
-        if (magic.every((b, i) => event[i] === b)) sealed++
-        parts.push(hex(event))
+      for (const { events, ends } of runs) {
+        ends.forEach((end, i) => {
+          const event = events.subarray(ends[i - 1] ?? 0, end)
+          if (magic.every((b, j) => event[j] === b)) sealed++
+          parts.push(hex(event))
+        })
       }
     }
     return { sealed, hex: parts.join(' ') }
