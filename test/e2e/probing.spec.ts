@@ -12,7 +12,8 @@ import { expect, test, type Browser, type Page } from '@playwright/test'
 import { cleanupRelays, freePort, startRelay, until, type RelayProcess } from '../relay/support/relay-process.js'
 import { openMeshPage } from './support/mesh-page.js'
 
-const EPOCH_MS = 20_000
+// Long enough that a prober on a loaded machine sends its suites and publishes its evidence before routers close the epoch.
+const EPOCH_MS = 30_000
 const CONTROL_PLANE_KEY = randomBytes(32).toString('hex')
 
 let relayA: RelayProcess
@@ -73,7 +74,7 @@ const beliefs = (page: Page) =>
   ) as Promise<BeliefView[]>
 
 test('probes through circuits make the chat page route clearly more to the better model, and providers see nothing of it', async ({ browser }) => {
-  test.setTimeout(300_000)
+  test.setTimeout(480_000)
   const tiny = await openPeer(browser, relayA)
   const micro = await openPeer(browser, relayB)
   const prober = await openPeer(browser, relayA)
