@@ -255,25 +255,26 @@ describe('the belief field', () => {
     expect(history.spread('y')).toBe(2)
   })
 
-  it('does not promote a provider on fewer distinct probers than the rule bundle asks', () => {
+  /** A field whose belief in 'p' was held at the prior: one epoch of high reports from too few probers. */
+  function heldOnFewProbers(): { field: BeliefField; few: number } {
     const field = new BeliefField(defaultRuleBundle)
     const few = defaultRuleBundle.minDiverseProbers - 1
     epoch(field, 1n, honest(few, 'p', 0.95))
-    const held = field.belief('p')
-    expect(held.heldForDiversity).toBe(true)
-    expect(held.mu).toBe(field.settings.priorMu)
+    expect(field.belief('p').heldForDiversity).toBe(true)
+    expect(field.belief('p').mu).toBe(field.settings.priorMu)
+    return { field, few }
+  }
+
+  it('does not promote a provider on fewer distinct probers than the rule bundle asks', () => {
+    const { field, few } = heldOnFewProbers()
     // The same few can still demote it.
     epoch(field, 2n, honest(few, 'p', 0.1))
     expect(field.belief('p').mu).toBeLessThan(field.settings.priorMu)
   })
 
   it('takes an aggregate held for want of diverse voices as weak confirmation of the belief, so enough voices later move it at once', () => {
-    const field = new BeliefField(defaultRuleBundle)
-    const few = defaultRuleBundle.minDiverseProbers - 1
-    epoch(field, 1n, honest(few, 'p', 0.95))
+    const { field } = heldOnFewProbers()
     const held = field.belief('p')
-    expect(held.heldForDiversity).toBe(true)
-    expect(held.mu).toBe(field.settings.priorMu)
     // Reports far above the belief confirm it little: it stays uncertain, not sure of the prior.
     expect(held.sigma).toBeGreaterThan(0.2)
     epoch(field, 2n, honest(8, 'p', 0.95))
