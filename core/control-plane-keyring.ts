@@ -25,10 +25,6 @@ export class ControlPlaneKeyring {
     private readonly holdLimit = 2_000,
   ) {}
 
-  get hasKey(): boolean {
-    return this.masterKey !== undefined
-  }
-
   /** Takes (or changes) the master key; returns the records held so far, for the caller to read again. */
   join(masterKey: Bytes32): Uint8Array[] {
     if (masterKey.length !== 32) throw new SealError('bad-key', `a control-plane key is 32 bytes, got ${masterKey.length}`)

@@ -238,7 +238,7 @@ const CONTROL_PLANE_TYPE_INDEXES = (['descriptorPublish', 'receipt', 'attestatio
  * one kind of event without decoding every event; undefined when unreadable
  * or when the bytes are a sealed record, whose type only its opener knows.
  */
-export function eventTypeIndex(bytes: Uint8Array): number | undefined {
+function eventTypeIndex(bytes: Uint8Array): number | undefined {
   if (isSealedRecord(bytes)) return undefined
   try {
     const reader = new Reader(bytes)

@@ -5,7 +5,6 @@
  * can run without any key.
  */
 import { CanonError, decode } from './canonical.js'
-import { TerrainError } from './errors.js'
 import { eventSigner, EventValidationError, MAX_EVENT_BYTES, validateDecodedEvent, type EventValidationOptions, type RejectionReport } from './events.js'
 import { blake3Ready } from './hash.js'
 import { deriveReplicaIdSync } from './ids.js'
@@ -24,7 +23,7 @@ export function decodeLogRecord(bytes: Uint8Array): LogRecord {
 }
 
 /** The transport key that authored a record: the event's signer, or the record's sealer. */
-export function recordAuthor(record: LogRecord): Uint8Array {
+function recordAuthor(record: LogRecord): Uint8Array {
   return record.kind === 'event' ? eventSigner(record.event) : record.sealed.sealerTransportPubkey
 }
 
@@ -70,15 +69,4 @@ export function validateRecordsBytes(records: readonly Uint8Array[], options: Ev
       return result.ok ? undefined : { code: result.error.code, message: result.error.message }
     }),
   )
-}
-
-/** The id a store keys record bytes by, without validating them; a `TerrainError` when unreadable. */
-export async function recordIdOf(bytes: Uint8Array): Promise<Bytes32> {
-  await blake3Ready()
-  try {
-    return decodeLogRecord(bytes).id
-  } catch (e) {
-    if (e instanceof CanonError) throw new TerrainError('malformed', `not a log record: ${e.message}`)
-    throw e
-  }
 }

@@ -121,11 +121,10 @@ export type GossipVerdict = { verdict: 'accept' } | { verdict: 'ignore' } | { ve
 /** Called with every event this replica stores (its id and encoding), with the peer it came from (undefined for its own). */
 export type StoredListener = (event: { eventId: Uint8Array; event: Uint8Array; from: string | undefined }) => void
 
-/** A sync batch from `peer` in hand: `checked` settles when validation ends, leaving `batch` if it succeeded. */
+/** A sync batch from `peer` in hand: `checked` settles when validation ends (it is in `validating` until then), leaving `batch` if it succeeded. */
 interface BatchInHand {
   peer: string
   batch: PreparedBatch | undefined
-  settled: boolean
   checked: Promise<void>
 }
 
@@ -280,17 +279,14 @@ export class Replica {
     if (batch.done) this.rounds.delete(peer)
     else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
     // Validated in the background, several at once; stored in arrival order by the write loop.
-    const held: BatchInHand = { peer, batch: undefined, settled: false, checked: Promise.resolve() }
+    const held: BatchInHand = { peer, batch: undefined, checked: Promise.resolve() }
     held.checked = this.log
       .prepare(batch.entries)
       .then(
         (prepared) => void (held.batch = prepared),
         () => undefined, // left without a batch: counted as this peer's failure when its turn to be stored comes
       )
-      .then(() => {
-        held.settled = true
-        this.validating.delete(held.checked)
-      })
+      .then(() => void this.validating.delete(held.checked))
     this.validating.add(held.checked)
     this.inHand.push(held)
     this.writing ??= this.writeQueued()
@@ -338,7 +334,7 @@ export class Replica {
 
   /** How many batches at the head of `inHand` are checked. */
   private checkedPrefix(): number {
-    const open = this.inHand.findIndex((held) => !held.settled)
+    const open = this.inHand.findIndex((held) => this.validating.has(held.checked))
     return open === -1 ? this.inHand.length : open
   }
 

@@ -10,9 +10,9 @@
  * already filled, and the `ids` index itself refuses an event stored
  * twice, so no event is read back before it is written.
  */
-import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb'
+import { openDB, unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb'
 import { compareBytes, isControlPlaneRecord, type AppendOptions, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
-import { asKey, entryOfRun, keyBytes, eventOfRun, packRun, runKey, runsStartingIn, runSpan, splitIntoRuns, type Key, type RunRecord } from './idb-log-runs.js'
+import { asKey, entryOfRun, keyBytes, SEQ_MAX, eventOfRun, packRun, runKey, runsStartingIn, runSpan, splitIntoRuns, type Key, type RunRecord } from './idb-log-runs.js'
 
 interface EventDb extends DBSchema {
   runs: { key: Key; value: RunRecord; indexes: { ids: Key; controlPlane: number } }
@@ -21,17 +21,8 @@ interface EventDb extends DBSchema {
 
 /** Versions 1–4 stored one record per event in `events` (eventId → { slot, event, ... }). */
 const SCHEMA_VERSION = 5
-const SEQ_MAX = 2n ** 64n - 1n
 
 type RunStore<Mode extends IDBTransactionMode> = IDBPObjectStore<EventDb, StoreNames<EventDb>[], 'runs', Mode>
-
-/** Resolves with a request's result; rejects with its error. */
-function settled<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result)
-    request.onerror = () => reject(request.error)
-  })
-}
 
 const addRun = (runs: IDBObjectStore, run: readonly StoredEntry[]): IDBRequest => runs.add(packRun(run), runKey(run[0]!.replicaId, run[0]!.seq, run[run.length - 1]!.seq))
 
@@ -89,7 +80,7 @@ async function migrateToRuns(tx: IDBPTransaction<EventDb, StoreNames<EventDb>[],
   const old = (tx as unknown as { objectStore(name: string): IDBPObjectStore<unknown, string[], string, 'versionchange'> }).objectStore('events')
   let pending: StoredEntry[] = []
   const flush = async () => {
-    for (const run of splitIntoRuns(pending)) await settled(addRun(runs, run))
+    for (const run of splitIntoRuns(pending)) await wrap(addRun(runs, run))
     pending = []
   }
   let cursor = await old.index('slot').openCursor()

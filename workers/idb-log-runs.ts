@@ -19,9 +19,9 @@ export const asKey = (bytes: Uint8Array): Key => bytes as Key
  * Most bytes of events and ids in one run. Chromium moves values above
  * 64 KiB out into blob files, which are slower to write and read.
  */
-export const MAX_RUN_BYTES = 60_000
+const MAX_RUN_BYTES = 60_000
 /** Most entries in one run (a bound on the ids one record indexes). */
-export const MAX_RUN_ENTRIES = 512
+const MAX_RUN_ENTRIES = 512
 
 export interface RunRecord {
   /** Event ids in slot order: the unique multiEntry index `ids` refuses an event stored twice. Views of one buffer, cloned once. */
@@ -33,7 +33,8 @@ export interface RunRecord {
   controlPlane?: 1
 }
 
-const SEQ_MAX = 2n ** 64n - 1n
+/** The highest sequence number a slot key can hold. */
+export const SEQ_MAX = 2n ** 64n - 1n
 
 /** The key of the run of `replicaId` filling slots first..last. */
 export const runKey = (replicaId: Bytes32, first: bigint, last: bigint): Key => asKey(concatBytes(replicaId, be64(first), be64(last)))

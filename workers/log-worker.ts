@@ -24,7 +24,6 @@ import {
   type World,
   worldRules,
   isControlPlaneRecord,
-  recordIdOf,
 } from '../core/index.js'
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
@@ -68,28 +67,18 @@ let opened: Opened | undefined
 let outbound: OutboundFrame = () => {}
 /** The router worker, when the page connected one: it gets every control-plane record stored. */
 let router: Comlink.Remote<RouterWorkerApi> | undefined
-/** Control-plane records the router has yet to get: those stored at start, then each new one, until it connects. */
+/**
+ * Control-plane records the router has yet to get: those stored at start and
+ * until it connects, then those of the batch being stored.
+ */
 const forRouter: Uint8Array[] = []
 const recent: LogStatus['recent'] = []
 
-/** Control-plane records stored since the last hand-over: a stored batch reaches the router in one message, not one per record. */
-let routerBatch: Uint8Array[] = []
-
 function toRouter(record: Uint8Array): void {
-  if (!router) {
-    forRouter.push(record)
-    return
-  }
+  forRouter.push(record)
   const remote = router
-  // The replica reports a batch's records one after another, synchronously: all are in by the microtask.
-  if (routerBatch.length === 0) {
-    queueMicrotask(() => {
-      const batch = routerBatch
-      routerBatch = []
-      void remote.ingest(batch)
-    })
-  }
-  routerBatch.push(record)
+  // The replica reports a batch's records one after another, synchronously: one message takes them all.
+  if (remote && forRouter.length === 1) queueMicrotask(() => void remote.ingest(forRouter.splice(0)))
 }
 
 function current(): Opened {
@@ -113,8 +102,11 @@ const api = {
       forRouter.push(record)
     })
     replica.onStored(({ eventId, event, from }) => {
-      providers.addEncoded(event)
-      if (isControlPlaneRecord(event)) toRouter(event)
+      // Descriptors are control-plane records: one look at the header for most events.
+      if (isControlPlaneRecord(event)) {
+        providers.addEncoded(event)
+        toRouter(event)
+      }
       const id = toHex(eventId)
       recent.unshift({ id, from: from ?? 'this peer' })
       recent.length = Math.min(recent.length, RECENT)
@@ -137,16 +129,10 @@ const api = {
     if (late.length > 0) await remote.ingest(late)
   },
 
-  /** Publish records this peer made elsewhere (its sealed evidence and disputes); returns how many were new. */
-  async publishRecords(records: Uint8Array[]): Promise<number> {
-    const { replica, store } = current()
-    let added = 0
-    for (const bytes of records) {
-      if (await store.has(await recordIdOf(bytes))) continue
-      await replica.publishRecord(bytes)
-      added++
-    }
-    return added
+  /** Publish records this peer made elsewhere: its sealed evidence and disputes, each freshly sealed (a random nonce), so new. */
+  async publishRecords(records: Uint8Array[]): Promise<void> {
+    const { replica } = current()
+    for (const bytes of records) await replica.publishRecord(bytes)
   },
 
   setOutbound(send: OutboundFrame): void {
