@@ -62,11 +62,12 @@ export async function startControlPlane(
     snapshot: () => router.snapshot(),
     async probeEpoch(options, onProgress) {
       if (!member) throw new Error('probing needs the control-plane key: paste it in the Terrain tab')
-      const targets = []
-      for (const p of await providers()) {
-        const targetRef = await router.targetRef(p.providerKey)
-        if (targetRef) targets.push({ providerKey: p.providerKey, model: p.model, targetRef })
-      }
+      const listed = await providers()
+      const refs = await Promise.all(listed.map((p) => router.targetRef(p.providerKey)))
+      const targets = listed.flatMap((p, i) => {
+        const targetRef = refs[i]
+        return targetRef ? [{ providerKey: p.providerKey, model: p.model, targetRef }] : []
+      })
       if (targets.length === 0) throw new Error('no provider to probe in this world right now')
       const ask = async (providerKey: string, prompt: string) => {
         const answer = await chat().ask([{ role: 'user', content: prompt }], {

@@ -3,6 +3,7 @@
  * the local event log and sync progress. Display only, refreshed on a timer.
  */
 import type { LogStatus } from '../workers/log-worker.js'
+import { byId } from './dom.js'
 import type { ConnectionSummary, PeerMesh } from './peer-mesh.js'
 
 export interface MeshSnapshot {
@@ -10,12 +11,6 @@ export interface MeshSnapshot {
   connections: ConnectionSummary[]
   log: LogStatus
   directDials: PeerMesh['directDials']
-}
-
-function el<T extends HTMLElement>(id: string): T {
-  const element = document.getElementById(id)
-  if (!element) throw new Error(`the page lacks #${id}`)
-  return element as T
 }
 
 export interface MeshView {
@@ -26,15 +21,15 @@ export interface MeshView {
 }
 
 export function meshView(): MeshView {
-  const state = el<HTMLElement>('mesh-state')
-  const peer = el<HTMLElement>('peer-id')
-  const counts = el<HTMLElement>('connection-counts')
-  const list = el<HTMLUListElement>('connection-list')
-  const events = el<HTMLElement>('log-size')
-  const progress = el<HTMLElement>('sync-progress')
-  const recent = el<HTMLOListElement>('recent-events')
-  const endorse = el<HTMLButtonElement>('endorse')
-  const endorsed = el<HTMLElement>('endorse-result')
+  const state = byId<HTMLElement>('mesh-state')
+  const peer = byId<HTMLElement>('peer-id')
+  const counts = byId<HTMLElement>('connection-counts')
+  const list = byId<HTMLUListElement>('connection-list')
+  const events = byId<HTMLElement>('log-size')
+  const progress = byId<HTMLElement>('sync-progress')
+  const recent = byId<HTMLOListElement>('recent-events')
+  const endorse = byId<HTMLButtonElement>('endorse')
+  const endorsed = byId<HTMLElement>('endorse-result')
 
   return {
     showOffline(reason) {

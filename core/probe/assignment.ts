@@ -69,14 +69,14 @@ export function expectedProbers(seen: { ticketed: number; anyUnticketed: boolean
   return seen.ticketed + (seen.anyUnticketed ? 1 : 0) + 1
 }
 
-/** The targets a prober is assigned this epoch, in their given order; `threshold` is what its draws were held to. */
+/** The targets a prober is assigned this epoch, in their given order. */
 export async function assignTargets<T extends { targetRef: Bytes32 }>(
   targets: readonly T[],
   o: ProbeAssignment & { prober: Uint8Array; maxProbeRedundancy: number },
-): Promise<{ assigned: T[]; unassigned: T[]; threshold: number }> {
+): Promise<{ assigned: T[]; unassigned: T[] }> {
   const threshold = assignmentThreshold(o.maxProbeRedundancy, o.expectedProbers)
   const assigned: T[] = []
   const unassigned: T[] = []
   for (const t of targets) ((await assignmentValue(o.key, o.prober, t.targetRef)) < threshold ? assigned : unassigned).push(t)
-  return { assigned, unassigned, threshold }
+  return { assigned, unassigned }
 }

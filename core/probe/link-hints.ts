@@ -8,7 +8,7 @@
  * then count the two as one when they spread traffic. Never a score of
  * quality: only how alike two targets behave.
  */
-import { compareBytes, toHex, utf8 } from '../bytes.js'
+import { compareBytes, utf8 } from '../bytes.js'
 import { createEvent } from '../events.js'
 import { blake3 } from '../hash.js'
 import { signLinkHint, type Signer } from '../signing.js'
@@ -65,6 +65,3 @@ export async function linkHintEvent(hint: LinkHint, world: Bytes32, epochId: big
   const linkHint = await signLinkHint({ world, epochId, ...hint }, signer)
   return createEvent({ type: 'linkHint', linkHint })
 }
-
-/** A readable key for a pair, for UIs. */
-export const linkKey = (hint: Pick<LinkHint, 'targetA' | 'targetB'>) => `${toHex(hint.targetA)}~${toHex(hint.targetB)}`

@@ -25,6 +25,7 @@ import { toHex, utf8 } from '../bytes.js'
 import { bool, bytes, bytes32, encode, struct, u32 } from '../canonical.js'
 import { blake3 } from '../hash.js'
 import { checkAnswer } from '../tasks/index.js'
+import { jsonObject } from '../tasks/json.js'
 import type { Bytes32, MetricsVector } from '../types.js'
 import type { Challenge } from './challenges.js'
 import { ProbeError } from './errors.js'
@@ -52,15 +53,6 @@ function checkLatency(latencyMs: unknown): number {
 
 /** Whole milliseconds as the u32 the protocol carries (longer waits are capped). */
 const wholeMs = (latencyMs: number) => Math.min(Math.round(latencyMs), U32_MAX)
-
-function jsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text)
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
-  }
-}
 
 const sameKeys = (a: object, b: object) => {
   const keys = Object.keys(a)

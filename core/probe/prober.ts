@@ -16,11 +16,10 @@ import { toHex } from '../bytes.js'
 import { createEvent } from '../events.js'
 import { signAttestation, signReceipt, type Signer } from '../signing.js'
 import type { Bytes32, Event, MetricsVector, ProbeReceipt, ProbeTicket, RuleBundle } from '../types.js'
-import { createChallengeSuite, type Challenge } from './challenges.js'
+import { createChallengeSuite, DEFAULT_BASES_PER_TASK, MAX_BASES_PER_TASK, type Challenge } from './challenges.js'
 import { evidenceCommitment, suiteCommitment } from './commitments.js'
 import { ProbeError } from './errors.js'
 import { shuffled } from './metamorphic.js'
-import type { AbortSignalLike } from './ticket.js'
 import { assignTargets, type ProbeAssignment } from './assignment.js'
 import { linkHintEvent, linkHintsAmong } from './link-hints.js'
 import { metricsFromOutcomes, outcomeCommitment, scoreAnswer, type ProbeOutcome } from './metrics.js'
@@ -40,11 +39,13 @@ export interface ProberSettings {
   linkingChallenges: number
 }
 
-export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: 3, linkingChallenges: 12 })
+export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: DEFAULT_BASES_PER_TASK, linkingChallenges: 12 })
 
 export function validateProberSettings(s: ProberSettings): ProberSettings {
   if (!(s.spreadShare > 0 && s.spreadShare <= 1)) throw new ProbeError('invalid-setting', `spreadShare must be in (0, 1], got ${s.spreadShare}`)
-  if (!Number.isInteger(s.basesPerTask) || s.basesPerTask < 1 || s.basesPerTask > 100) throw new ProbeError('invalid-setting', `basesPerTask must be an integer in [1, 100], got ${s.basesPerTask}`)
+  if (!Number.isInteger(s.basesPerTask) || s.basesPerTask < 1 || s.basesPerTask > MAX_BASES_PER_TASK) {
+    throw new ProbeError('invalid-setting', `basesPerTask must be an integer in [1, ${MAX_BASES_PER_TASK}], got ${s.basesPerTask}`)
+  }
   if (!Number.isInteger(s.linkingChallenges) || s.linkingChallenges < 0 || s.linkingChallenges > 100) {
     throw new ProbeError('invalid-setting', `linkingChallenges must be an integer in [0, 100], got ${s.linkingChallenges}`)
   }
@@ -95,7 +96,6 @@ export interface ProbeEpochOptions {
   now: () => number
   settings?: Partial<ProberSettings>
   onProgress?: (progress: ProbeProgress) => void
-  signal?: AbortSignalLike
 }
 
 export interface TargetResult {
@@ -135,7 +135,6 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
   const gapMs = spreadMs / Math.max(1, order.length)
   const outcomes = new Map<string, ProbeOutcome[]>(targets.map((t) => [t.providerKey, []]))
   for (const [i, { target, challenge }] of order.entries()) {
-    if (o.signal?.aborted) throw o.signal.reason
     const started = o.now()
     let answer: string | undefined
     try {
@@ -166,16 +165,14 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
 
 /** Receipts for every probe of `target`; an attestation whose metrics come from its own suite and whose challenge id commits to all it was sent. */
 async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly Challenge[], linking: readonly Challenge[], outcomes: ProbeOutcome[]): Promise<TargetResult> {
-  const byId = new Map([...suite, ...linking].map((c) => [toHex(c.id), c]))
   const receipts: ProbeReceipt[] = []
   const receiptEvents: Event[] = []
   for (const outcome of outcomes) {
-    const challenge = byId.get(toHex(outcome.challengeId))!
     const receipt = await signReceipt(
       {
         world: o.world,
         epochId: o.epoch,
-        challengeId: challenge.id,
+        challengeId: outcome.challengeId,
         targetRef: target.targetRef,
         targetFah: target.fah,
         outcomeCommitment: await outcomeCommitment(outcome),
@@ -192,7 +189,7 @@ async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly
     {
       world: o.world,
       epochId: o.epoch,
-      challengeId: await suiteCommitment([...byId.values()].map((c) => c.id)),
+      challengeId: await suiteCommitment([...suite, ...linking].map((c) => c.id)),
       targetRef: target.targetRef,
       targetFah: target.fah,
       metrics,

@@ -6,10 +6,20 @@
 import { LETTERS, randomInt, randomString } from './random.js'
 import { malformed, type Task } from './task.js'
 
-/** A flat object of scalars, the only shape a right answer has, as JSON text with its keys sorted; undefined for any other shape. */
-function sortedFlatObject(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
-  const entries = Object.entries(value)
+/** The JSON object `text` spells (not null, not an array); undefined for any other value or for text that is not JSON. */
+export function jsonObject(text: string): Record<string, unknown> | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+}
+
+/** A flat object of scalars, the only shape a right answer has, as JSON text with its keys sorted; undefined when a value is not a scalar. */
+function sortedFlatObject(object: Record<string, unknown>): string | undefined {
+  const entries = Object.entries(object)
   // Nested values are never right, so none is walked: a deeply nested answer costs no recursion.
   if (entries.some(([, v]) => v !== null && typeof v === 'object')) return undefined
   return `{${entries
@@ -39,12 +49,7 @@ export const jsonTask: Task = {
     return JSON.stringify(object)
   },
   canonical(answer) {
-    let value: unknown
-    try {
-      value = JSON.parse(answer)
-    } catch {
-      return undefined
-    }
-    return sortedFlatObject(value)
+    const object = jsonObject(answer)
+    return object === undefined ? undefined : sortedFlatObject(object)
   },
 }
