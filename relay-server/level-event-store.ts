@@ -7,20 +7,21 @@
  *
  * Keys (binary): `e|eventId` → `replicaId | seq (u64 BE) | event`;
  * `s|replicaId|seq (u64 BE)` → eventId; `c|replicaId` → contiguous counter (u64 BE); `n` → count (u64 BE);
- * `p|eventId` → empty, for each control-plane record (so those are found without reading the log);
- * `v` → layout version (u64 BE). Layout 1 marked descriptor events only, under `d|eventId`.
+ * `p|eventId` → empty, for each control-plane record, and `d|eventId` → empty, for each descriptor
+ * (so either is found without reading the log: a router needs the first, a gateway only the second);
+ * `v` → layout version (u64 BE). Layout 1 had only the descriptor marks; layout 2 only the control-plane ones.
  */
 import { ClassicLevel } from 'classic-level'
-import { be64, compareBytes, concatBytes, isControlPlaneRecord, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
+import { be64, compareBytes, concatBytes, isControlPlaneRecord, isDescriptorEvent, readBe64, toHex, type Bytes32, type EventStore, type SlotLookup, type SlotProbe, type StoredEntry, type VersionVectorEntry } from '../core/index.js'
 
 const E = 0x65 // 'e'
 const S = 0x73 // 's'
 const C = 0x63 // 'c'
 const P = 0x70 // 'p'
-const LEGACY_DESCRIPTOR_MARK = 0x64 // 'd'
+const D = 0x64 // 'd'
 const COUNT_KEY = new Uint8Array([0x6e]) // 'n'
 const LAYOUT_KEY = new Uint8Array([0x76]) // 'v'
-const LAYOUT = 2n
+const LAYOUT = 3n
 
 
 /** classic-level hands out Buffers; the store's contract is plain Uint8Arrays. */
@@ -29,18 +30,22 @@ const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b)
 const eventKey = (id: Bytes32) => concatBytes(new Uint8Array([E]), id)
 const slotKey = (replicaId: Bytes32, seq: bigint) => concatBytes(new Uint8Array([S]), replicaId, be64(seq))
 const counterKey = (replicaId: Bytes32) => concatBytes(new Uint8Array([C]), replicaId)
-const controlPlaneMark = (id: Bytes32) => concatBytes(new Uint8Array([P]), id)
+const NO_VALUE = new Uint8Array(0)
 
-/** Bring a layout-1 database to layout 2 in one batch: mark every control-plane record, drop the descriptor marks. */
+/** The index marks of one record: control-plane (`p|`) and descriptor (`d|`), where they apply. */
+function marks(id: Bytes32, event: Uint8Array): { type: 'put'; key: Uint8Array; value: Uint8Array }[] {
+  if (!isControlPlaneRecord(event)) return []
+  const control = { type: 'put' as const, key: concatBytes(new Uint8Array([P]), id), value: NO_VALUE }
+  return isDescriptorEvent(event) ? [control, { type: 'put', key: concatBytes(new Uint8Array([D]), id), value: NO_VALUE }] : [control]
+}
+
+/** Bring an older layout to this one in one batch: every record gets the marks it lacks. */
 async function upgradeLayout(db: Db): Promise<void> {
   const stored = await db.get(LAYOUT_KEY)
   if (stored && readBe64(stored) >= LAYOUT) return
-  const ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = []
-  for await (const key of db.keys({ gte: new Uint8Array([LEGACY_DESCRIPTOR_MARK]), lt: new Uint8Array([LEGACY_DESCRIPTOR_MARK + 1]) })) ops.push({ type: 'del', key })
+  const ops: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = []
   // `e|eventId` → replicaId (32) | seq (8) | event
-  for await (const [key, value] of db.iterator({ gte: new Uint8Array([E]), lt: new Uint8Array([E + 1]) })) {
-    if (isControlPlaneRecord(value.subarray(40))) ops.push({ type: 'put', key: controlPlaneMark(key.subarray(1)), value: new Uint8Array(0) })
-  }
+  for await (const [key, value] of db.iterator({ gte: new Uint8Array([E]), lt: new Uint8Array([E + 1]) })) ops.push(...marks(key.subarray(1), value.subarray(40)))
   ops.push({ type: 'put', key: LAYOUT_KEY, value: be64(LAYOUT) })
   await db.batch(ops, { sync: true })
 }
@@ -72,8 +77,17 @@ export class LevelEventStore implements EventStore {
   }
 
   async controlPlaneRecords(visit: (record: Uint8Array) => void): Promise<void> {
-    const marks = await this.db.keys({ gte: new Uint8Array([P]), lt: new Uint8Array([P + 1]) }).all()
-    const values = await this.db.getMany(marks.map((mark) => concatBytes(new Uint8Array([E]), mark.subarray(1))))
+    return this.marked(P, visit)
+  }
+
+  /** Calls `visit` with every stored descriptor event: all a gateway's provider directory needs, without the evidence. */
+  async descriptorEvents(visit: (event: Uint8Array) => void): Promise<void> {
+    return this.marked(D, visit)
+  }
+
+  private async marked(prefix: number, visit: (record: Uint8Array) => void): Promise<void> {
+    const ids = await this.db.keys({ gte: new Uint8Array([prefix]), lt: new Uint8Array([prefix + 1]) }).all()
+    const values = await this.db.getMany(ids.map((mark) => concatBytes(new Uint8Array([E]), mark.subarray(1))))
     // `e|eventId` → replicaId (32) | seq (8) | event
     for (const value of values) if (value) visit(plain(value.subarray(40)))
   }
@@ -99,7 +113,7 @@ export class LevelEventStore implements EventStore {
       added.push(copy)
       ops.push({ type: 'put', key: eventKey(e.eventId), value: concatBytes(e.replicaId, be64(e.seq), e.event) })
       ops.push({ type: 'put', key: slotKey(e.replicaId, e.seq), value: e.eventId })
-      if (isControlPlaneRecord(e.event)) ops.push({ type: 'put', key: controlPlaneMark(e.eventId), value: new Uint8Array(0) })
+      ops.push(...marks(e.eventId, e.event))
     })
     if (added.length === 0) return []
     const origins = new Map(added.map((e) => [toHex(e.replicaId), e.replicaId]))

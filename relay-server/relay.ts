@@ -87,7 +87,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     if (config.gateway) {
       // The gateway routes to providers it learns from the log: those stored before start, then each new one.
       const providers = new ProviderDirectory(world.id)
-      await store.controlPlaneRecords((event) => providers.addEncoded(event))
+      await store.descriptorEvents((event) => providers.addEncoded(event))
       mesh.replica.onStored(({ event }) => providers.addEncoded(event))
       const chat = new PrivateChat(node, circuits, async () => providers.summaries(epochAt(world.rules, Date.now())), () => bootstrap.addresses(), world.rules)
       teardown.push(() => chat.close())
