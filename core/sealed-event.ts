@@ -17,7 +17,7 @@ import { bytes, bytes32, CanonError, decode, encode, fixedBytes, struct, u64, ty
 import { getEd25519, type Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { eventSigner, MAX_EVENT_BYTES, validateEventBytes, type EventValidationOptions } from './events.js'
-import { blake3Ready, blake3Sync, blake3WithKey } from './hash.js'
+import { blake3, blake3Sync, blake3WithKey } from './hash.js'
 import { deriveControlPlaneKey } from './ids.js'
 import { isSealedRecord, SEALED_MAGIC } from './record-kind.js'
 import type { Signer } from './signing.js'
@@ -54,19 +54,12 @@ const headerFields = [
   ['sealId', bytes32],
 ] as const
 const sealedHeaderCodec: Codec<SealedHeader> = struct<SealedHeader>('SealedHeader', [...headerFields, ['sealerTransportPubkey', bytes]])
-const sealedUnsignedCodec: Codec<Omit<SealedEvent, 'signature'>> = struct<Omit<SealedEvent, 'signature'>>('SealedEventUnsigned', [
-  ...headerFields,
-  ['nonce', fixedBytes(NONCE_BYTES)],
-  ['ciphertext', bytes],
-  ['sealerTransportPubkey', bytes],
-])
-export const sealedEventCodec: Codec<SealedEvent> = struct<SealedEvent>('SealedEvent', [
-  ...headerFields,
-  ['nonce', fixedBytes(NONCE_BYTES)],
-  ['ciphertext', bytes],
-  ['sealerTransportPubkey', bytes],
-  ['signature', bytes],
-])
+const unsignedFields = [...headerFields, ['nonce', fixedBytes(NONCE_BYTES)], ['ciphertext', bytes], ['sealerTransportPubkey', bytes]] as const
+const sealedUnsignedCodec: Codec<Omit<SealedEvent, 'signature'>> = struct<Omit<SealedEvent, 'signature'>>('SealedEventUnsigned', [...unsignedFields])
+export const sealedEventCodec: Codec<SealedEvent> = struct<SealedEvent>('SealedEvent', [...unsignedFields, ['signature', bytes]])
+
+/** What the sealer signs (a struct encodes only its own fields, so a whole record will do). */
+const signingBytes = (unsigned: Omit<SealedEvent, 'signature'>): Uint8Array => concatBytes(DOMAIN.signature, encode(sealedUnsignedCodec, unsigned))
 
 export type SealRejection = 'bad-key' | 'unknown-seal' | 'undecryptable' | 'bad-padding' | 'sealer-mismatch' | 'header-mismatch' | 'bad-inner-event' | 'too-large'
 
@@ -87,8 +80,7 @@ export interface SealKey {
 export async function deriveSealKey(masterKey: Bytes32, world: Bytes32, epochId: bigint): Promise<SealKey> {
   const cpk = await deriveControlPlaneKey(masterKey, world, epochId)
   const key = await blake3WithKey(cpk, DOMAIN.seal, world, le64(epochId))
-  await blake3Ready()
-  return { world, epochId, key, sealId: blake3Sync(DOMAIN.sealId, key) }
+  return { world, epochId, key, sealId: await blake3(DOMAIN.sealId, key) }
 }
 
 /** Strictly decode sealed-record bytes; a `CanonError` when they are not one. */
@@ -136,14 +128,14 @@ export async function sealEvent(event: Event, key: SealKey, signer: Signer): Pro
   const nonce = randomBytes(NONCE_BYTES)
   const ciphertext = xchacha20poly1305(key.key, nonce, encode(sealedHeaderCodec, header)).encrypt(pad(encoded))
   const unsigned = { ...header, nonce, ciphertext }
-  const signature = await signer.sign(concatBytes(DOMAIN.signature, encode(sealedUnsignedCodec, unsigned)))
+  const signature = await signer.sign(signingBytes(unsigned))
   return encodeSealedRecord({ ...unsigned, signature })
 }
 
 /** What anyone can check of a sealed record; undefined when valid, else the typed reason. */
 export async function checkSealedRecord(
   sealed: SealedEvent,
-  options: Pick<EventValidationOptions, 'world' | 'epochs'> & { ed25519?: Ed25519Backend },
+  options: EventValidationOptions,
 ): Promise<{ code: 'malformed' | 'wrong-world' | 'epoch-out-of-range' | 'bad-key' | 'bad-signature'; message: string } | undefined> {
   if (options.world && !equalBytes(options.world, sealed.world)) return { code: 'wrong-world', message: 'sealed record is for another world' }
   if (options.epochs && (sealed.epochId < options.epochs.min || sealed.epochId > options.epochs.max)) {
@@ -151,9 +143,8 @@ export async function checkSealedRecord(
   }
   if (sealed.sealerTransportPubkey.length !== 32) return { code: 'bad-key', message: `sealer key is ${sealed.sealerTransportPubkey.length} bytes, expected 32` }
   if (sealed.ciphertext.length < TAG_BYTES + SEAL_PAD_BYTES) return { code: 'malformed', message: 'ciphertext shorter than one padded block' }
-  const { signature, ...unsigned } = sealed
   const ed = options.ed25519 ?? (await getEd25519())
-  const ok = await ed.verify(sealed.sealerTransportPubkey, concatBytes(DOMAIN.signature, encode(sealedUnsignedCodec, unsigned)), signature)
+  const ok = await ed.verify(sealed.sealerTransportPubkey, signingBytes(sealed), sealed.signature)
   return ok ? undefined : { code: 'bad-signature', message: 'sealed record signature does not verify' }
 }
 
@@ -167,10 +158,9 @@ export async function openSealedEvent(sealed: SealedEvent, key: SealKey, options
   if (!equalBytes(sealed.sealId, key.sealId) || sealed.epochId !== key.epochId || !equalBytes(sealed.world, key.world)) {
     throw new SealError('unknown-seal', 'sealed with a key this control plane does not hold')
   }
-  const header: SealedHeader = { world: sealed.world, epochId: sealed.epochId, sealId: sealed.sealId, sealerTransportPubkey: sealed.sealerTransportPubkey }
   let padded: Uint8Array
   try {
-    padded = xchacha20poly1305(key.key, sealed.nonce, encode(sealedHeaderCodec, header)).decrypt(sealed.ciphertext)
+    padded = xchacha20poly1305(key.key, sealed.nonce, encode(sealedHeaderCodec, sealed)).decrypt(sealed.ciphertext)
   } catch (cause) {
     throw new SealError('undecryptable', `sealed record does not decrypt: ${(cause as Error).message}`)
   }
