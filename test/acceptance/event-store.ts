@@ -6,18 +6,14 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   MemoryEventStore,
-  createEvent,
-  createSigner,
   deriveSealKey,
   encodeEvent,
-  sampleAttestationEvent,
   sealEvent,
-  signDescriptor,
-  signRuleEndorsement,
   toHex,
   type EventStore,
   type StoredEntry,
 } from '../../core/index.js'
+import { indexSamples } from './sample-records.js'
 
 const fill = (b: number) => new Uint8Array(32).fill(b)
 const entry = (origin: number, seq: bigint, id: number): StoredEntry => ({
@@ -87,15 +83,11 @@ export function eventStoreAcceptance(name: string, create: () => Promise<EventSt
 
     it('lists its control-plane records (descriptors, sealed records, plain evidence), and only those', async () => {
       const store = await create()
-      const world = fill(9)
-      const signer = await createSigner(fill(7))
-      const descriptor = await signDescriptor({ world, descriptorEpoch: 1n, contactPoints: ['/p2p/provider'], capability: { type: 'fah', fah: fill(8) } }, signer)
-      const descriptorBytes = encodeEvent(await createEvent({ type: 'descriptorPublish', descriptorPublish: { world, epochId: 1n, descriptor } }))
-      const attestation = await sampleAttestationEvent(world, signer, 1)
+      const { world, descriptor, attestation, endorsement, signer } = await indexSamples()
+      const descriptorBytes = encodeEvent(descriptor)
       const attestationBytes = encodeEvent(attestation)
-      const sealedBytes = await sealEvent(attestation, await deriveSealKey(fill(5), world, 1n), signer)
-      const endorsement = await signRuleEndorsement({ world, epochId: 1n, ruleBundleHash: fill(4), weight: 1 }, signer)
-      const endorsementBytes = encodeEvent(await createEvent({ type: 'ruleEndorsement', ruleEndorsement: endorsement }))
+      const endorsementBytes = encodeEvent(endorsement)
+      const sealedBytes = await sealEvent(attestation, await deriveSealKey(fill(5), world.id, attestation.epochId), signer)
       const at = (seq: bigint, id: number, event: Uint8Array): StoredEntry => ({ replicaId: fill(3), seq, eventId: fill(id), event })
       await store.append([entry(1, 1n, 10), at(1n, 20, descriptorBytes), at(2n, 21, sealedBytes), at(3n, 22, attestationBytes), at(4n, 23, endorsementBytes), entry(1, 2n, 12)])
       const seen: Uint8Array[] = []
