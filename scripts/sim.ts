@@ -18,6 +18,7 @@ import {
   faultScenario,
   goodProviders,
   gossipScenario,
+  meanFrom,
   meanShare,
   runBeliefSim,
   runMeshSim,
@@ -96,38 +97,48 @@ interface SeedFigures {
   lotterySybils: number[]
 }
 
-/** Provider `index`'s mean belief (mu) from epoch `fromEpoch` (1-based) to the end. */
-const meanMu = (r: BeliefSimResult, index: number, fromEpoch: number) => {
-  const mu = r.mu.slice(fromEpoch - 1)
-  return mu.reduce((a, m) => a + m[index]!, 0) / mu.length
-}
+/**
+ * Options as a key: every field, object keys sorted, so equal options give one key however they were spread together
+ * (providers by their accuracies and degradation; bigints, should any appear, by their digits).
+ */
+const optionsKey = (o: BeliefSimOptions): string =>
+  JSON.stringify(o, (_, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    return v
+  })
 
 function figuresFor(seed: number): SeedFigures {
-  const run = (o: BeliefSimOptions) => runBeliefSim({ ...o, seed })
+  // A run is deterministic for its options and seed: one that several figures read (the honest synthetic run, the honest lottery run) runs once.
+  const runs = new Map<string, BeliefSimResult>()
+  const run = (o: BeliefSimOptions): BeliefSimResult => {
+    const options = { ...o, seed }
+    const key = optionsKey(options)
+    let r = runs.get(key)
+    if (!r) {
+      r = runBeliefSim(options)
+      runs.set(key, r)
+    }
+    return r
+  }
   const degraded = run({ ...base, providers: degrading })
   const last = degrading.length - 1
   const before = degraded.shares[4]![last]!
   const fallen = degraded.shares.slice(5).findIndex((s) => s[last]! <= before * 0.1)
-  const honestRun = run(base)
-  const lotteryHonest = run(lotteryRuns[0]![1])
-  const perEpoch = (r: BeliefSimResult, key: 'made' | 'heard') => {
-    const counted = r.reports.slice(COUNTED_FROM - 1)
-    return counted.reduce((a, x) => a + x[key], 0) / counted.length
-  }
   return {
     convergence: populations.flatMap(([, providers]) => convergence.map(([, o]) => epochsToGoodRouting(run({ ...o, providers }), 0.95) ?? null)),
     degradation: { epochs: fallen < 0 ? null : fallen + 1, before },
     cartelShares: cartels.map(([size, liarKind]) => meanShare(run({ ...base, honestProbers: 20 - size, liars: size, liarKind }), worst, 3)),
-    honest: sybilWindows.map((from) => ({ share: meanShare(honestRun, worst, from), mu: meanMu(honestRun, worst, from) })),
+    honest: sybilWindows.map((from) => ({ share: meanShare(run(base), worst, from), mu: meanFrom(run(base).mu, worst, from) })),
     sybils: sybils.map(({ k, kind, ticketed, joinAt }) => {
       const r = run({ ...base, liars: k, liarKind: kind, liarsTicketed: ticketed, liarsJoinAt: joinAt })
-      return { share: meanShare(r, worst, joinAt), mu: meanMu(r, worst, joinAt) }
+      return { share: meanShare(r, worst, joinAt), mu: meanFrom(r.mu, worst, joinAt) }
     }),
     lottery: lotteryRuns.map(([, o]) => {
-      const r = o === lotteryRuns[0]![1] ? lotteryHonest : run(o)
-      return { epochs: epochsToGoodRouting(r, 0.95) ?? null, made: perEpoch(r, 'made'), heard: perEpoch(r, 'heard') }
+      const r = run(o)
+      return { epochs: epochsToGoodRouting(r, 0.95) ?? null, made: meanFrom(r.reports, 'made', COUNTED_FROM), heard: meanFrom(r.reports, 'heard', COUNTED_FROM) }
     }),
-    lotterySybils: lotterySybils.map((k) => meanShare(run(byLottery({ ...base, liars: k, liarKind: 'promote-worst-sampled' })), worst, 1) - meanShare(lotteryHonest, worst, 1)),
+    lotterySybils: lotterySybils.map((k) => meanShare(run(byLottery({ ...base, liars: k, liarKind: 'promote-worst-sampled' })), worst, 1) - meanShare(run(lotteryRuns[0]![1]), worst, 1)),
   }
 }
 
@@ -163,8 +174,7 @@ const pp = (x: number) => `${signed(x * 100, 2)} pp`
 
 /** The median over seeds (the upper one of an even count) and the worst, by `worse`. */
 function overSeeds(xs: number[], worse: 'higher' | 'lower'): { median: number; worst: number } {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return { median: sorted[Math.floor(sorted.length / 2)]!, worst: worse === 'higher' ? sorted.at(-1)! : sorted[0]! }
+  return { median: percentile(xs, 0.5), worst: percentile(xs, worse === 'higher' ? 1 : 0) }
 }
 const epochsText = (x: number) => (Number.isFinite(x) ? String(x) : `never in ${base.epochs}`)
 /** Median, worst and per-seed cells for epoch counts (null, never, is the worst). */
@@ -226,8 +236,8 @@ async function main(): Promise<void> {
       beliefRows.push([name, population, `epochs to ≥95% of requests on good providers (ceiling ${pct(ceiling(providers))})`, ...cells, goal])
     })
   })
-  const before = overSeeds(figures.map((f) => f.degradation.before), 'lower')
-  beliefRows.push(['the best provider degrades at epoch 6', 'synthetic 20', `epochs until its share falls 90% (from a median ${pct(before.median)})`, ...epochCells(figures.map((f) => f.degradation.epochs)), '≤ 2'])
+  const before = percentile(figures.map((f) => f.degradation.before), 0.5)
+  beliefRows.push(['the best provider degrades at epoch 6', 'synthetic 20', `epochs until its share falls 90% (from a median ${pct(before)})`, ...epochCells(figures.map((f) => f.degradation.epochs)), '≤ 2'])
   cartels.forEach(([size, kind], c) => {
     const how = kind === 'promote-worst' ? lockstep : ownDraws
     const goal = size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''
@@ -245,16 +255,16 @@ async function main(): Promise<void> {
   sybils.forEach(({ k, kind, ticketed, joinAt }, i) => {
     const window = sybilWindows.indexOf(joinAt)
     const gained = figures.map((f) => f.sybils[i]!.share - f.honest[window]!.share)
-    const { median } = overSeeds(gained, 'higher')
-    const muShift = overSeeds(figures.map((f) => f.sybils[i]!.mu - f.honest[window]!.mu), 'higher').median
+    const median = percentile(gained, 0.5)
+    const muShift = percentile(figures.map((f) => f.sybils[i]!.mu - f.honest[window]!.mu), 0.5)
     const evaluations = ticketed ? k * perTicket : 0
     const perThousand = evaluations > 0 ? `${signed((median * 100) / (evaluations / 1000), 3)} pp` : median > floor ? 'unbounded: gained for free' : 'none gained, none spent'
     sybilRows.push([String(k), kind === 'promote-worst' ? lockstep : ownDraws, ticketed ? 'yes' : 'no', String(joinAt), evaluations.toLocaleString('en'), ...shareCells(gained, pp), signed(muShift, 3), perThousand])
   })
   const lotteryRows: string[][] = [['probers by the probe lottery', 'figure', 'median', 'worst', `per seed (${BELIEF_SEEDS.join(', ')})`, `reports made on a provider an epoch (epochs ${COUNTED_FROM}–${base.epochs}, median)`, 'heard']]
   lotteryRuns.forEach(([name], i) => {
-    const made = overSeeds(figures.map((f) => f.lottery[i]!.made), 'higher').median
-    const heard = overSeeds(figures.map((f) => f.lottery[i]!.heard), 'higher').median
+    const made = percentile(figures.map((f) => f.lottery[i]!.made), 0.5)
+    const heard = percentile(figures.map((f) => f.lottery[i]!.heard), 0.5)
     lotteryRows.push([name, 'epochs to ≥95% of requests on good providers', ...epochCells(figures.map((f) => f.lottery[i]!.epochs)), made.toFixed(1), heard.toFixed(1)])
   })
   lotterySybils.forEach((k, i) => {
@@ -264,7 +274,7 @@ async function main(): Promise<void> {
   console.log(`(every provider before there is a count); routers hear at most maxProbeRedundancy reports a provider, established probers first, by lot among equals. Synthetic 20 providers.\n`)
   printTable(lotteryRows)
 
-  const honestShare = overSeeds(figures.map((f) => f.honest[0]!.share), 'higher').median
+  const honestShare = percentile(figures.map((f) => f.honest[0]!.share), 0.5)
   console.log(`\nSybils: fresh identities reporting the worst provider as perfect (and the rest truthfully), from epoch 1 or joining at epoch 6; shares from then on.`)
   console.log(`In an epoch, all probers without a ticket together are one voice, and identical reports are one voice; a ticketed identity starts at trust ${defaultBeliefSettings.ticketedTrust}`)
   console.log(`and earns more only in ticketed epochs. A ticket takes ${perTicket} scrypt evaluations on average (N=${defaultTicketSettings.costN}, r=${defaultTicketSettings.blockSizeR}, p=${defaultTicketSettings.parallelismP}, ${defaultTicketSettings.difficultyBits} bits), again each epoch;`)

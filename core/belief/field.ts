@@ -118,17 +118,9 @@ interface EpochReports {
   ticketed: Set<string>
 }
 
-interface TargetState {
-  mu: number
-  sigma: number
-  trend: number
+/** A belief as held: the view without its name and verdict, plus the last aggregate (for the trend). */
+type TargetState = Omit<ProviderBelief, 'target' | 'quarantined'> & {
   lastAggregate: number | undefined
-  disagreement: number
-  reports: number
-  groups: number
-  unheard: number
-  heldForDiversity: boolean
-  history: BeliefPoint[]
 }
 
 /** Who reported in a closed epoch, for the probe lottery of the epochs after it. */
@@ -146,7 +138,7 @@ export class BeliefField {
   private readonly probersByKey = new Map<string, ProberState>()
   private readonly pending = new Map<bigint, EpochReports>()
   private readonly proberCounts = new Map<bigint, ProberCount>()
-  private closedThrough: bigint | undefined
+  private lastClosed: bigint | undefined
 
   constructor(
     readonly rules: RuleBundle,
@@ -165,7 +157,7 @@ export class BeliefField {
     const score = observationScore(r.metrics, this.rules, this.settings.latencyRefMs)
     const assignment = options.assignment
     if (assignment !== undefined && !(assignment >= 0 && assignment < 1)) throw new BeliefError('bad-assignment', `a lottery draw is in [0, 1), got ${assignment}`)
-    if (this.closedThrough !== undefined && r.epoch <= this.closedThrough) return 'late'
+    if (this.lastClosed !== undefined && r.epoch <= this.lastClosed) return 'late'
     const ticketed = options.ticketed ?? false
     this.prober(r.prober, ticketed)
     const held = this.pending.get(r.epoch) ?? { byTarget: new Map(), ticketed: new Set() }
@@ -176,6 +168,11 @@ export class BeliefField {
     byProber.set(r.prober, { score, assignment })
     if (ticketed) held.ticketed.add(r.prober)
     return 'added'
+  }
+
+  /** The last epoch closed (reports for it or earlier are `late`); undefined before any. */
+  get closedThrough(): bigint | undefined {
+    return this.lastClosed
   }
 
   /** Makes `target` known (a provider in the directory nobody has reported on yet): it starts at the prior. */
@@ -203,7 +200,7 @@ export class BeliefField {
     const s = this.settings
     const { byTarget: all, ticketed } = this.pending.get(epoch) ?? { byTarget: new Map<string, Map<string, HeldReport>>(), ticketed: new Set<string>() }
     for (const e of [...this.pending.keys()]) if (e <= epoch) this.pending.delete(e)
-    this.closedThrough = epoch
+    this.lastClosed = epoch
     this.countProbers(epoch, all, ticketed)
 
     const threshold = this.assignmentThreshold(epoch)
@@ -323,8 +320,15 @@ export class BeliefField {
     )
     for (const [p, g] of groups) this.probersByKey.get(p)!.group = g
     const targetsOf = new Map<string, string[]>()
-    for (const [target, byProber] of reports) for (const p of byProber.keys()) targetsOf.set(p, [...(targetsOf.get(p) ?? []), target])
-    for (const p of ticketed) this.probersByKey.get(p)!.targets.add(targetsOf.get(p)!)
+    for (const [target, byProber] of reports) {
+      for (const p of byProber.keys()) {
+        const targets = targetsOf.get(p)
+        if (targets) targets.push(target)
+        else targetsOf.set(p, [target])
+      }
+    }
+    // A ticketed prober whose every report went unheard records an epoch on no target.
+    for (const p of ticketed) this.probersByKey.get(p)!.targets.add(targetsOf.get(p) ?? [])
     // Without a ticket a prober weighs its trust alone: its reports are one voice with every other unticketed one anyway.
     const weight = (p: string, target: string) => {
       const prober = this.probersByKey.get(p)!

@@ -21,7 +21,7 @@ import { ProviderDirectory, type ProviderSummary } from '../provider-directory.j
 import type { BehaviorAttestation, Bytes32, Event, ProbeReceipt } from '../types.js'
 import type { World } from '../world.js'
 import { BeliefField, type ProberTrust, type ProviderBelief } from './field.js'
-import { chooseProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'
+import { chooseProvider, chooseUniform, type RoutableProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'
 import { BeliefError, type BeliefSettings } from './settings.js'
 
 export interface BeliefRouterOptions {
@@ -64,14 +64,12 @@ export class BeliefRouter {
   private readonly gate: EvidenceGate
   private readonly watcher: DisputeWatcher
   private readonly held = new Map<bigint, HeldEvidence>()
-  /** TargetRef hex → handle, for every epoch whose targets were computed. */
-  private readonly handleOfTarget = new Map<string, string>()
   private readonly handleOfProvider = new Map<string, string>()
+  /** TargetRef hex → provider key, for every epoch whose targets were computed (the provider's handle is computed with them). */
   private readonly providerOfTargetRef = new Map<string, string>()
   /** Every descriptor seen, by provider key then descriptor epoch: TargetRefs of a past epoch name the descriptor current then. */
   private readonly descriptors = new Map<string, Map<bigint, Bytes32>>()
   private readonly targetsComputed = new Set<bigint>()
-  private closedThrough: bigint | undefined
   private readonly closeGrace: number
 
   constructor(
@@ -122,7 +120,8 @@ export class BeliefRouter {
     if (body.type !== 'receipt' && body.type !== 'attestation') return
     const epoch = event.epochId
     const now = epochAt(this.world.rules, nowMs)
-    if (this.closedThrough !== undefined && epoch <= this.closedThrough) return this.reject('late')
+    const closedThrough = this.field.closedThrough
+    if (closedThrough !== undefined && epoch <= closedThrough) return this.reject('late')
     if (!replay) {
       try {
         this.gate.checkEpoch(epoch, now)
@@ -141,12 +140,12 @@ export class BeliefRouter {
     const now = epochAt(this.world.rules, nowMs)
     const closable = epochAt(this.world.rules, nowMs - this.closeGrace * Number(this.world.rules.epochLenMs)) - 1n
     const raised: DisputePair[] = []
-    const first = this.closedThrough !== undefined ? this.closedThrough + 1n : [...this.held.keys()].reduce((a, b) => (b < a ? b : a), closable)
+    const closedThrough = this.field.closedThrough
+    const first = closedThrough !== undefined ? closedThrough + 1n : [...this.held.keys()].reduce((a, b) => (b < a ? b : a), closable)
     // In order, every epoch: ones nobody reported on still widen each belief's uncertainty.
     for (let epoch = first; epoch <= closable; epoch++) {
       if (this.held.has(epoch)) raised.push(...(await this.close(epoch)))
       else this.field.closeEpoch(epoch)
-      this.closedThrough = epoch
     }
     await this.targetsFor(now)
     return raised
@@ -154,15 +153,15 @@ export class BeliefRouter {
 
   /** The provider to ask: by belief when in the control plane, else uniformly. Throws `BeliefError('no-compatible-provider')`. */
   async choose(providers: readonly ProviderSummary[], request: RouteRequest, random: Uniform): Promise<RoutedProvider> {
-    const routable = await Promise.all(providers.map(async (p) => ({ key: p.providerKey, target: await this.handle(p.providerKey), model: p.model, contextLimit: p.contextLimit })))
-    const byKey = new Map(providers.map((p) => [p.providerKey, p]))
+    const routable = await Promise.all(
+      providers.map(async (summary): Promise<RoutableProvider & { summary: ProviderSummary }> => ({ key: summary.providerKey, target: await this.handle(summary.providerKey), model: summary.model, contextLimit: summary.contextLimit, summary })),
+    )
     if (!this.inControlPlane) {
-      // Every choice an exploration: uniform over the compatible providers.
-      const { provider } = chooseProvider(routable, request, () => ({ mu: 0, sigma: 0, quarantined: false }), { ...this.world.rules, explorationRate: 1 }, random)
-      return { provider: byKey.get(provider.key)!, handle: provider.target, reason: 'uniform' }
+      const { summary, target } = chooseUniform(routable, request, random)
+      return { provider: summary, handle: target, reason: 'uniform' }
     }
     const { provider, reason } = chooseProvider(routable, request, (handle) => this.field.estimate(handle), this.world.rules, random)
-    return { provider: byKey.get(provider.key)!, handle: provider.target, reason }
+    return { provider: provider.summary, handle: provider.target, reason }
   }
 
   /** Every known provider's belief (by its current descriptor), for showing. */
@@ -227,7 +226,7 @@ export class BeliefRouter {
     for (const { eventId, attestation } of held.attestations) {
       try {
         const { ticketed } = await this.gate.admitAttestation(attestation, judgedAt)
-        const handle = this.handleOfTarget.get(toHex(attestation.targetRef))!
+        const handle = this.handleOfTarget(toHex(attestation.targetRef))
         const assignment = assignKey ? await assignmentValue(assignKey, attestation.proberTransportPubkey, attestation.targetRef) : undefined
         this.field.addReport({ prober: toHex(attestation.proberTransportPubkey), target: handle, epoch, metrics: attestation.metrics }, { ticketed, assignment })
         raised.push(...this.watcher.add({ eventId, attestation }))
@@ -252,7 +251,7 @@ export class BeliefRouter {
     for (const providerKey of this.descriptors.keys()) {
       for (const descriptorId of this.descriptorsAt(providerKey, epoch)) {
         const ref = toHex(await deriveTargetRef(cpk, this.world.id, epoch, descriptorId))
-        this.handleOfTarget.set(ref, await this.handle(providerKey))
+        await this.handle(providerKey)
         this.providerOfTargetRef.set(ref, providerKey)
         refs.push(ref)
       }
@@ -268,6 +267,11 @@ export class BeliefRouter {
       this.handleOfProvider.set(providerKey, handle)
     }
     return handle
+  }
+
+  /** The handle of the provider a TargetRef (hex) stands for: computed with the TargetRef in `targetsFor`. */
+  private handleOfTarget(targetRef: string): string {
+    return this.handleOfProvider.get(this.providerOfTargetRef.get(targetRef)!)!
   }
 
   private rejectError(e: unknown): void {

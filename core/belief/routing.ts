@@ -37,27 +37,38 @@ export function normal(random: Uniform): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random())
 }
 
-export function compatibleProviders(providers: readonly RoutableProvider[], request: RouteRequest): RoutableProvider[] {
+export function compatibleProviders<P extends RoutableProvider>(providers: readonly P[], request: RouteRequest): P[] {
   return providers.filter((p) => (request.model === undefined || p.model === request.model) && p.contextLimit >= request.contextTokens)
 }
 
+/** The compatible providers; throws `BeliefError('no-compatible-provider')` when there are none. */
+function compatibleOrThrow<P extends RoutableProvider>(providers: readonly P[], request: RouteRequest): P[] {
+  const compatible = compatibleProviders(providers, request)
+  if (compatible.length === 0) throw new BeliefError('no-compatible-provider', `no provider serves ${request.model ?? 'any model'} with ${request.contextTokens} tokens of context`)
+  return compatible
+}
+
 /** One of `providers`, uniformly. */
-function pickUniform(providers: readonly RoutableProvider[], random: Uniform): RoutableProvider {
+function pickUniform<P>(providers: readonly P[], random: Uniform): P {
   return providers[Math.min(providers.length - 1, Math.floor(random() * providers.length))]!
 }
 
-export function chooseProvider(
-  providers: readonly RoutableProvider[],
+/** A compatible provider chosen uniformly, beliefs aside (a router without any). Throws `BeliefError('no-compatible-provider')`. */
+export function chooseUniform<P extends RoutableProvider>(providers: readonly P[], request: RouteRequest, random: Uniform): P {
+  return pickUniform(compatibleOrThrow(providers, request), random)
+}
+
+export function chooseProvider<P extends RoutableProvider>(
+  providers: readonly P[],
   request: RouteRequest,
   belief: (target: string) => BeliefEstimate,
   rules: RuleBundle,
   random: Uniform,
-): { provider: RoutableProvider; reason: RouteReason } {
-  const compatible = compatibleProviders(providers, request)
-  if (compatible.length === 0) throw new BeliefError('no-compatible-provider', `no provider serves ${request.model ?? 'any model'} with ${request.contextTokens} tokens of context`)
+): { provider: P; reason: RouteReason } {
+  const compatible = compatibleOrThrow(providers, request)
   if (random() < rules.explorationRate) return { provider: pickUniform(compatible, random), reason: 'exploration' }
   // One pass, no intermediate arrays: routers and the simulator call this for every request.
-  let best: RoutableProvider | undefined
+  let best: P | undefined
   let bestDraw = Number.NEGATIVE_INFINITY
   for (const p of compatible) {
     const b = belief(p.target)

@@ -163,11 +163,11 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
       }
     }
     field.closeEpoch(e)
-    mu.push(routable.map((p) => field.estimate(p.target).mu))
+    const estimates = new Map(routable.map((p) => [p.target, field.estimate(p.target)]))
+    mu.push(routable.map((p) => estimates.get(p.target)!.mu))
     const heard = routable.map((p) => field.belief(p.target)).map((b) => (b.history.at(-1)?.aggregate === undefined ? { made: 0, heard: 0 } : { made: b.reports + b.unheard, heard: b.reports }))
     reports.push({ made: mean(heard.map((h) => h.made)), heard: mean(heard.map((h) => h.heard)) })
     const counts = o.providers.map(() => 0)
-    const estimates = new Map(routable.map((p) => [p.target, field.estimate(p.target)]))
     for (let r = 0; r < o.requestsPerEpoch; r++) {
       const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => estimates.get(t)!, rules, () => uniformFloat64(routing))
       counts[Number(provider.key.slice(1))]!++
@@ -204,10 +204,18 @@ export const BUILT_IN_ACCURACY = {
   'terrain-micro': [0.02, 0, 0, 0, 0.02, 0],
 } as const
 
+/** The keys of `R` that hold numbers: an array's indices, an object's numeric fields. */
+type NumberKey<R> = { [K in keyof R]-?: R[K] extends number ? K : never }[keyof R]
+
+/** The mean of field `index` of per-epoch `rows` (index 0 = after epoch 1), from epoch `fromEpoch` (1-based) to the end. */
+export function meanFrom<R>(rows: readonly R[], index: NumberKey<R>, fromEpoch: number): number {
+  const from = rows.slice(fromEpoch - 1)
+  return from.reduce((a, row) => a + (row[index] as number), 0) / from.length
+}
+
 /** Provider `index`'s mean share of requests from epoch `fromEpoch` (1-based) to the end. */
 export function meanShare(result: BeliefSimResult, index: number, fromEpoch: number): number {
-  const shares = result.shares.slice(fromEpoch - 1)
-  return shares.reduce((a, s) => a + s[index]!, 0) / shares.length
+  return meanFrom(result.shares, index, fromEpoch)
 }
 
 /** A synthetic population: `n` providers with accuracies evenly spaced from `low` to `high` on every task. */
