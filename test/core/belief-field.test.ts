@@ -12,27 +12,15 @@ import {
   TargetHistory,
   toHex,
   voicesOf,
-  type MetricsVector,
 } from '../../core/index.js'
-import { fixture } from './fixtures.js'
-
-const metrics = (rate: number, latencyP50Ms = 200): MetricsVector => ({
-  successRate: rate,
-  refusalConsistency: rate,
-  toolFidelity: rate,
-  latencyP50Ms,
-  latencyP95Ms: latencyP50Ms * 1.5,
-  robustnessScore: rate,
-  driftIndicator: 0,
-  freshness: 'none',
-})
+import { fixture, metricsAt } from './fixtures.js'
 
 /** Honest reports near `truth`, deterministic: prober i reports truth + a small fixed offset. */
 const jitter = (i: number) => ((i * 7919) % 11) / 250 - 0.02
 const clamp = (x: number) => Math.min(1, Math.max(0, x))
 
 function epoch(field: BeliefField, e: bigint, reports: [string, string, number][], ticketed = true): void {
-  for (const [prober, target, rate] of reports) field.addReport({ prober, target, epoch: e, metrics: metrics(rate) }, { ticketed })
+  for (const [prober, target, rate] of reports) field.addReport({ prober, target, epoch: e, metrics: metricsAt(rate) }, { ticketed })
   field.closeEpoch(e)
 }
 
@@ -44,9 +32,9 @@ const honest = (n: number, target: string, truth: number, from = 0): [string, st
 
 describe('observation scores', () => {
   it('weighs the metrics by the rule bundle and scores latency as ref / (ref + latency)', () => {
-    const perfect = observationScore(metrics(1, 0), defaultRuleBundle, 2000)
+    const perfect = observationScore(metricsAt(1, 0), defaultRuleBundle, 2000)
     expect(perfect).toBeCloseTo(1, 9)
-    const slow = observationScore(metrics(1, 2000 / 1.25), defaultRuleBundle, 2000) // mean latency 2000 ms → 0.5
+    const slow = observationScore(metricsAt(1, 2000 / 1.25), defaultRuleBundle, 2000) // mean latency 2000 ms → 0.5
     const w = defaultRuleBundle
     const total = w.wSuccess + w.wToolFidelity + w.wRefusalConsistency + w.wRobustness + w.wLatency
     expect(slow).toBeCloseTo(1 - (0.5 * w.wLatency) / total, 9)
@@ -60,7 +48,7 @@ describe('observation scores', () => {
     ['an infinite latency', { latencyP95Ms: Number.POSITIVE_INFINITY }],
   ])('refuses %s with a typed error and keeps nothing', (_, bad) => {
     const field = new BeliefField(defaultRuleBundle)
-    expect(() => field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: { ...metrics(0.5), ...bad } })).toThrow(expect.objectContaining({ code: 'bad-metrics' }))
+    expect(() => field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: { ...metricsAt(0.5), ...bad } })).toThrow(expect.objectContaining({ code: 'bad-metrics' }))
     field.closeEpoch(1n)
     expect(field.beliefs()).toEqual([])
     expect(field.probers()).toEqual([])
@@ -70,11 +58,11 @@ describe('observation scores', () => {
 describe('the belief field', () => {
   it('keeps a prober’s first report per target and epoch, and refuses reports for closed epochs', () => {
     const field = new BeliefField(defaultRuleBundle)
-    expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metrics(0.9) })).toBe('added')
-    expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metrics(0.1) })).toBe('duplicate')
+    expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metricsAt(0.9) })).toBe('added')
+    expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metricsAt(0.1) })).toBe('duplicate')
     field.closeEpoch(1n)
-    expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metrics(0.1) })).toBe('late')
-    expect(field.addReport({ prober: 'p', target: 't', epoch: 0n, metrics: metrics(0.1) })).toBe('late')
+    expect(field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metricsAt(0.1) })).toBe('late')
+    expect(field.addReport({ prober: 'p', target: 't', epoch: 0n, metrics: metricsAt(0.1) })).toBe('late')
     expect(field.belief('t').history.at(-1)!.aggregate).toBeGreaterThan(0.8)
   })
 
@@ -130,7 +118,7 @@ describe('the belief field', () => {
     const trust = (prober: string) => field.probers().find((p) => p.prober === prober)!
     /** Six ticketed honest probers and `free` reporting `rate` on one target, with or without a ticket. */
     const round = (e: bigint, rate: number, ticketed: boolean) => {
-      field.addReport({ prober: 'free', target: 't', epoch: e, metrics: metrics(rate) }, { ticketed })
+      field.addReport({ prober: 'free', target: 't', epoch: e, metrics: metricsAt(rate) }, { ticketed })
       epoch(field, e, honest(6, 't', 0.5))
     }
     round(1n, 0.5, false)
@@ -154,7 +142,7 @@ describe('the belief field', () => {
   it('lets a single prober without a ticket, alone in a world, move beliefs in its first epoch (the page that probes without minting)', () => {
     const field = new BeliefField(defaultRuleBundle)
     for (const t of ['good', 'bad']) field.track(t)
-    for (const [target, rate] of [['good', 0.6], ['bad', 0.05]] as const) field.addReport({ prober: 'lone', target, epoch: 1n, metrics: metrics(rate) })
+    for (const [target, rate] of [['good', 0.6], ['bad', 0.05]] as const) field.addReport({ prober: 'lone', target, epoch: 1n, metrics: metricsAt(rate) })
     field.closeEpoch(1n)
     const [good, bad] = [field.belief('good'), field.belief('bad')]
     // Promotion waits for diverse voices; demotion does not, though a prober without a ticket counts as a tenth of a measurement.
@@ -170,7 +158,7 @@ describe('the belief field', () => {
   it('counts every prober without a ticket as one voice: two hundred of them weigh no more than one', () => {
     const field = new BeliefField(hearingAll)
     const sybils = Array.from({ length: 200 }, (_, i): [string, string, number] => [`sybil${i}`, 'x', clamp(0.95 + jitter(i))])
-    for (const [prober, target, rate] of sybils) field.addReport({ prober, target, epoch: 1n, metrics: metrics(rate) })
+    for (const [prober, target, rate] of sybils) field.addReport({ prober, target, epoch: 1n, metrics: metricsAt(rate) })
     epoch(field, 1n, honest(5, 'x', 0.2))
     const b = field.belief('x')
     expect(b.history.at(-1)!.aggregate).toBeLessThan(0.3)

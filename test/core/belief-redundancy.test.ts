@@ -9,21 +9,11 @@ import {
   heardReports,
   lotteryFactor,
   standingTier,
-  type MetricsVector,
   type RedundancyReport,
 } from '../../core/index.js'
+import { metricsAt } from './fixtures.js'
 import { errorCode } from './helpers.js'
 
-const metrics = (rate: number): MetricsVector => ({
-  successRate: rate,
-  refusalConsistency: rate,
-  toolFidelity: rate,
-  latencyP50Ms: 200,
-  latencyP95Ms: 300,
-  robustnessScore: rate,
-  driftIndicator: 0,
-  freshness: 'none',
-})
 /** Honest reports near a truth: prober i is off by a small fixed amount. */
 const near = (truth: number, i: number) => Math.min(1, Math.max(0, truth + ((i * 7919) % 11) / 250 - 0.02))
 
@@ -105,8 +95,8 @@ describe('the belief field under maxProbeRedundancy', () => {
 
   it('hears at most maxProbeRedundancy reports on a target and says how many it left unheard', () => {
     const field = new BeliefField(rules)
-    for (let i = 0; i < 10; i++) field.addReport({ prober: `p${i}`, target: 't', epoch: 1n, metrics: metrics(near(0.8, i)) }, { ticketed: true })
-    for (let i = 0; i < 4; i++) field.addReport({ prober: `p${i}`, target: 'u', epoch: 1n, metrics: metrics(near(0.6, i)) }, { ticketed: true })
+    for (let i = 0; i < 10; i++) field.addReport({ prober: `p${i}`, target: 't', epoch: 1n, metrics: metricsAt(near(0.8, i)) }, { ticketed: true })
+    for (let i = 0; i < 4; i++) field.addReport({ prober: `p${i}`, target: 'u', epoch: 1n, metrics: metricsAt(near(0.6, i)) }, { ticketed: true })
     field.closeEpoch(1n)
     expect(field.belief('t')).toMatchObject({ reports: 6, unheard: 4 })
     expect(field.belief('u')).toMatchObject({ reports: 4, unheard: 0 })
@@ -118,13 +108,13 @@ describe('the belief field under maxProbeRedundancy', () => {
     // Six probers earn trust over three epochs on two providers.
     for (const field of [crowded, alone]) {
       for (let e = 1n; e <= 3n; e++) {
-        for (let i = 0; i < 6; i++) for (const [target, truth] of [['t', 0.3], ['u', 0.7]] as const) field.addReport({ prober: `p${i}`, target, epoch: e, metrics: metrics(near(truth, i + Number(e))) }, { ticketed: true })
+        for (let i = 0; i < 6; i++) for (const [target, truth] of [['t', 0.3], ['u', 0.7]] as const) field.addReport({ prober: `p${i}`, target, epoch: e, metrics: metricsAt(near(truth, i + Number(e))) }, { ticketed: true })
         field.closeEpoch(e)
       }
     }
     // Then twelve fresh ticketed identities call the weak provider perfect, each with its own draw and a lower one than any established prober's.
-    for (const field of [crowded, alone]) for (let i = 0; i < 6; i++) field.addReport({ prober: `p${i}`, target: 't', epoch: 4n, metrics: metrics(near(0.3, i)) }, { ticketed: true, assignment: 0.5 })
-    for (let i = 0; i < 12; i++) crowded.addReport({ prober: `fresh${i}`, target: 't', epoch: 4n, metrics: metrics(0.95 + i / 300) }, { ticketed: true, assignment: 0.01 })
+    for (const field of [crowded, alone]) for (let i = 0; i < 6; i++) field.addReport({ prober: `p${i}`, target: 't', epoch: 4n, metrics: metricsAt(near(0.3, i)) }, { ticketed: true, assignment: 0.5 })
+    for (let i = 0; i < 12; i++) crowded.addReport({ prober: `fresh${i}`, target: 't', epoch: 4n, metrics: metricsAt(0.95 + i / 300) }, { ticketed: true, assignment: 0.01 })
     for (const field of [crowded, alone]) field.closeEpoch(4n)
     expect(crowded.belief('t')).toMatchObject({ reports: 6, unheard: 12 })
     expect(crowded.belief('t').mu).toBeCloseTo(alone.belief('t').mu, 12)
@@ -133,8 +123,8 @@ describe('the belief field under maxProbeRedundancy', () => {
 
   it('counts ticketed probers, and all unticketed ones as one, for the lottery two epochs on', () => {
     const field = new BeliefField(rules)
-    for (let i = 0; i < 5; i++) field.addReport({ prober: `t${i}`, target: 'x', epoch: 1n, metrics: metrics(0.5) }, { ticketed: true })
-    for (let i = 0; i < 9; i++) field.addReport({ prober: `u${i}`, target: `y${i}`, epoch: 1n, metrics: metrics(0.5) }, { ticketed: false })
+    for (let i = 0; i < 5; i++) field.addReport({ prober: `t${i}`, target: 'x', epoch: 1n, metrics: metricsAt(0.5) }, { ticketed: true })
+    for (let i = 0; i < 9; i++) field.addReport({ prober: `u${i}`, target: `y${i}`, epoch: 1n, metrics: metricsAt(0.5) }, { ticketed: false })
     field.closeEpoch(1n)
     expect(field.expectedProbers(3n)).toBe(5 + 1 + 1)
     expect(field.assignmentThreshold(3n)).toBeCloseTo(6 / 7, 12)
@@ -146,12 +136,12 @@ describe('the belief field under maxProbeRedundancy', () => {
   it('weighs a report whose draw lies far above the threshold less than an assigned one', () => {
     const aggregateWith = (liarDraw: number) => {
       const field = new BeliefField(rules, { madCutoff: 100 }) // every report an inlier: only weights differ
-      for (let i = 0; i < 39; i++) field.addReport({ prober: `c${i}`, target: `count${i % 3}`, epoch: 1n, metrics: metrics(0.5) }, { ticketed: true })
+      for (let i = 0; i < 39; i++) field.addReport({ prober: `c${i}`, target: `count${i % 3}`, epoch: 1n, metrics: metricsAt(0.5) }, { ticketed: true })
       field.closeEpoch(1n)
       field.closeEpoch(2n)
       // Threshold 6 / 40 in epoch 3: honest draws below it, the dissenter's at `liarDraw`.
-      for (let i = 0; i < 4; i++) field.addReport({ prober: `c${i}`, target: 't', epoch: 3n, metrics: metrics(0.8) }, { ticketed: true, assignment: 0.01 * i })
-      field.addReport({ prober: 'c9', target: 't', epoch: 3n, metrics: metrics(0.2) }, { ticketed: true, assignment: liarDraw })
+      for (let i = 0; i < 4; i++) field.addReport({ prober: `c${i}`, target: 't', epoch: 3n, metrics: metricsAt(0.8) }, { ticketed: true, assignment: 0.01 * i })
+      field.addReport({ prober: 'c9', target: 't', epoch: 3n, metrics: metricsAt(0.2) }, { ticketed: true, assignment: liarDraw })
       field.closeEpoch(3n)
       return field.belief('t').history.at(-1)!.aggregate!
     }
@@ -162,7 +152,7 @@ describe('the belief field under maxProbeRedundancy', () => {
   it('refuses a draw outside [0, 1) and lottery settings out of range, with typed errors', () => {
     const field = new BeliefField(rules)
     for (const assignment of [1, -0.1, Number.NaN, 2]) {
-      expect(errorCode(() => field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metrics(0.5) }, { assignment }), BeliefError)).toBe('bad-assignment')
+      expect(errorCode(() => field.addReport({ prober: 'p', target: 't', epoch: 1n, metrics: metricsAt(0.5) }, { assignment }), BeliefError)).toBe('bad-assignment')
     }
     expect(errorCode(() => createBeliefSettings({ assignmentSlack: 0.5 }), BeliefError)).toBe('invalid-setting')
     expect(errorCode(() => createBeliefSettings({ assignmentSlack: Number.POSITIVE_INFINITY }), BeliefError)).toBe('invalid-setting')

@@ -5,6 +5,10 @@ import { robustAggregate, weightedMedian } from '../../core/index.js'
 
 const options = { madCutoff: 3, spreadFloor: 0.05, trimFraction: 0.1 }
 
+/** One to `maxLength` reports: values in [0, 1], weights in [minW, maxW]. */
+const weighted = (minW: number, maxW: number, maxLength: number) =>
+  fc.array(fc.record({ value: fc.double({ min: 0, max: 1, noNaN: true }), weight: fc.double({ min: minW, max: maxW, noNaN: true }) }), { minLength: 1, maxLength })
+
 describe('robust aggregation', () => {
   it('takes the weighted median, by weight rather than by count', () => {
     expect(weightedMedian([0.1, 0.2, 0.9], [1, 1, 1])).toBe(0.2)
@@ -28,11 +32,11 @@ describe('robust aggregation', () => {
   it('property: the aggregate lies within the reports, and an honest weighted majority bounds it', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ v: fc.double({ min: 0, max: 1, noNaN: true }), w: fc.double({ min: 0.01, max: 4, noNaN: true }) }), { minLength: 1, maxLength: 40 }),
+        weighted(0.01, 4, 40),
         fc.double({ min: 0.2, max: 0.8, noNaN: true }),
         (reports, truth) => {
-          const values = reports.map((r) => r.v)
-          const weights = reports.map((r) => r.w)
+          const values = reports.map((r) => r.value)
+          const weights = reports.map((r) => r.weight)
           const agg = robustAggregate(values, weights, options)
           expect(agg.value).toBeGreaterThanOrEqual(Math.min(...values) - 1e-12)
           expect(agg.value).toBeLessThanOrEqual(Math.max(...values) + 1e-12)
@@ -49,7 +53,7 @@ describe('robust aggregation', () => {
   it('property: with a unit weight, a report counts as at most one measurement and a light one as its fraction of one', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ value: fc.double({ min: 0, max: 1, noNaN: true }), weight: fc.double({ min: 0.001, max: 5, noNaN: true }) }), { minLength: 1, maxLength: 20 }),
+        weighted(0.001, 5, 20),
         fc.double({ min: 0.01, max: 4, noNaN: true }),
         (reports, unit) => {
           const values = reports.map((r) => r.value)

@@ -1,4 +1,4 @@
-/** Deterministic signed objects for tests and vector generation. */
+/** Deterministic signed objects for tests and vector generation, and the belief tests' metrics. */
 import {
   createEvent,
   createSigner,
@@ -58,6 +58,18 @@ export const metrics: MetricsVector = {
   driftIndicator: 0.015625,
   freshness: 'strong',
 }
+
+/** A prober's metrics with every rate at `rate` and a median latency of `latencyP50Ms` (p95 half as much again). */
+export const metricsAt = (rate: number, latencyP50Ms = 200): MetricsVector => ({
+  successRate: rate,
+  refusalConsistency: rate,
+  toolFidelity: rate,
+  latencyP50Ms,
+  latencyP95Ms: latencyP50Ms * 1.5,
+  robustnessScore: rate,
+  driftIndicator: 0,
+  freshness: 'none',
+})
 
 export interface Fixture {
   world: World
