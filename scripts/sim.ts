@@ -87,7 +87,8 @@ const COUNTED_FROM = 3
 interface SeedFigures {
   convergence: (number | null)[]
   degradation: { epochs: number | null; before: number }
-  cartelShares: number[]
+  /** Per `cartels` entry: the worst provider's share, and the part of it that Thompson picks gave (the rest is exploration's uniform picks). */
+  cartelShares: { share: number; byBelief: number }[]
   /** The worst provider's share and belief in the honest run, from each sybil joining epoch on. */
   honest: { share: number; mu: number }[]
   sybils: { share: number; mu: number }[]
@@ -128,7 +129,10 @@ function figuresFor(seed: number): SeedFigures {
   return {
     convergence: populations.flatMap(([, providers]) => convergence.map(([, o]) => epochsToGoodRouting(run({ ...o, providers }), 0.95) ?? null)),
     degradation: { epochs: fallen < 0 ? null : fallen + 1, before },
-    cartelShares: cartels.map(([size, liarKind]) => meanShare(run({ ...base, honestProbers: 20 - size, liars: size, liarKind }), worst, 3)),
+    cartelShares: cartels.map(([size, liarKind]) => {
+      const r = run({ ...base, honestProbers: 20 - size, liars: size, liarKind })
+      return { share: meanShare(r, worst, 3), byBelief: meanFrom(r.thompsonShares, worst, 3) }
+    }),
     honest: sybilWindows.map((from) => ({ share: meanShare(run(base), worst, from), mu: meanFrom(run(base).mu, worst, from) })),
     sybils: sybils.map(({ k, kind, ticketed, joinAt }) => {
       const r = run({ ...base, liars: k, liarKind: kind, liarsTicketed: ticketed, liarsJoinAt: joinAt })
@@ -170,6 +174,7 @@ function printTable(rows: string[][]): void {
 const ms = (x: number) => (Number.isNaN(x) ? '—' : `${Math.round(x)} ms`)
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`
+const pctFine = (x: number) => `${(x * 100).toFixed(3)}%`
 const pp = (x: number) => `${signed(x * 100, 2)} pp`
 
 /** The median over seeds (the upper one of an even count) and the worst, by `worse`. */
@@ -229,6 +234,9 @@ async function main(): Promise<void> {
     return 1 - defaultRuleBundle.explorationRate * (1 - good / providers.length)
   }
 
+  // Exploration picks are uniform draws: over epochs 3–12 the floor's share of one provider varies by this much (one standard deviation).
+  const floorPicks = defaultRuleBundle.explorationRate * base.requestsPerEpoch * (base.epochs - 2)
+  const floorSpread = Math.sqrt(floorPicks * (1 / base.providers.length) * (1 - 1 / base.providers.length)) / (base.requestsPerEpoch * (base.epochs - 2))
   const beliefRows: string[][] = [['scenario', 'population', 'figure', 'median', 'worst', `per seed (${BELIEF_SEEDS.join(', ')})`, 'goal']]
   populations.forEach(([population, providers], p) => {
     convergence.forEach(([name, , goal], c) => {
@@ -240,8 +248,10 @@ async function main(): Promise<void> {
   beliefRows.push(['the best provider degrades at epoch 6', 'synthetic 20', `epochs until its share falls 90% (from a median ${pct(before)})`, ...epochCells(figures.map((f) => f.degradation.epochs)), '≤ 2'])
   cartels.forEach(([size, kind], c) => {
     const how = kind === 'promote-worst' ? lockstep : ownDraws
-    const goal = size < defaultRuleBundle.minDiverseProbers ? '≤ floor' : ''
-    beliefRows.push([`cartel of ${size} vouching for the worst provider, ${how}`, 'synthetic 20', `its share, epochs 3–12 (exploration floor ${pct(explorationShare(base))})`, ...shareCells(figures.map((f) => f.cartelShares[c]!)), goal])
+    const name = `cartel of ${size} vouching for the worst provider, ${how}`
+    const goal = size < defaultRuleBundle.minDiverseProbers ? '0 (floor only)' : ''
+    beliefRows.push([name, 'synthetic 20', `its share, epochs 3–12 (exploration floor ${pct(explorationShare(base))} ± ${pct(floorSpread)})`, ...shareCells(figures.map((f) => f.cartelShares[c]!.share)), ''])
+    beliefRows.push([name, 'synthetic 20', 'of it, picked by Thompson sampling (beyond the floor)', ...shareCells(figures.map((f) => f.cartelShares[c]!.byBelief), pctFine), goal])
   })
   console.log(`\nBelief field and routing: real BeliefField + Thompson routing over ${BELIEF_SEEDS.length} seeds; good = quality within 10% of the best; each prober probes 8 providers at random\n`)
   printTable(beliefRows)

@@ -70,6 +70,11 @@ export interface BeliefSimResult {
   quality: number[]
   /** Per epoch (index 0 = after epoch 1 closed), the share of requests each provider got. */
   shares: number[][]
+  /**
+   * Per epoch, the share of requests each provider got by Thompson sampling, its beliefs' doing; the rest of
+   * `shares` is the exploration floor's uniform picks, which go to every provider alike whatever is believed of it.
+   */
+  thompsonShares: number[][]
   /** Per epoch (index 0 = after epoch 1 closed), the router's belief mean (mu) of each provider. */
   mu: number[][]
   /** Per epoch, reports made on a provider, and of them heard (the rest beyond `maxProbeRedundancy`), averaged over providers. */
@@ -141,6 +146,7 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
   }
 
   const shares: number[][] = []
+  const thompsonShares: number[][] = []
   const mu: number[][] = []
   const reports: BeliefSimResult['reports'] = []
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -168,13 +174,17 @@ export function runBeliefSim(o: BeliefSimOptions): BeliefSimResult {
     const heard = routable.map((p) => field.belief(p.target)).map((b) => (b.history.at(-1)?.aggregate === undefined ? { made: 0, heard: 0 } : { made: b.reports + b.unheard, heard: b.reports }))
     reports.push({ made: mean(heard.map((h) => h.made)), heard: mean(heard.map((h) => h.heard)) })
     const counts = o.providers.map(() => 0)
+    const thompsonCounts = o.providers.map(() => 0)
     for (let r = 0; r < o.requestsPerEpoch; r++) {
-      const { provider } = chooseProvider(routable, { contextTokens: 64 }, (t) => estimates.get(t)!, rules, () => uniformFloat64(routing))
-      counts[Number(provider.key.slice(1))]!++
+      const { provider, reason } = chooseProvider(routable, { contextTokens: 64 }, (t) => estimates.get(t)!, rules, () => uniformFloat64(routing))
+      const i = Number(provider.key.slice(1))
+      counts[i]!++
+      if (reason === 'thompson') thompsonCounts[i]!++
     }
     shares.push(counts.map((c) => c / o.requestsPerEpoch))
+    thompsonShares.push(thompsonCounts.map((c) => c / o.requestsPerEpoch))
   }
-  return { quality, shares, mu, reports }
+  return { quality, shares, thompsonShares, mu, reports }
 }
 
 /** Providers whose quality is within 10% of the best one's. */

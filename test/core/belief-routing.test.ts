@@ -6,6 +6,7 @@ import {
   chooseProvider,
   defaultRuleBundle,
   epochsToGoodRouting,
+  meanFrom,
   meanShare,
   runBeliefSim,
   syntheticProviders,
@@ -100,8 +101,23 @@ describe('the belief simulator', () => {
     }
   })
 
-  it('keeps a small cartel’s worst provider at the exploration floor', () => {
-    const worstShare = meanShare(runBeliefSim({ ...base, honestProbers: 10, liars: 2, liarKind: 'promote-worst' }), 0, 3)
-    expect(worstShare).toBeLessThan((2 * defaultRuleBundle.explorationRate) / base.providers.length)
+  it('keeps a small cartel’s worst provider at the exploration floor: no request reaches it by belief', () => {
+    for (const liarKind of ['promote-worst', 'promote-worst-sampled'] as const) {
+      const run = runBeliefSim({ ...base, honestProbers: 10, liars: 2, liarKind })
+      expect(meanFrom(run.thompsonShares, 0, 3)).toBe(0)
+      expect(meanShare(run, 0, 3)).toBeLessThan((2 * defaultRuleBundle.explorationRate) / base.providers.length)
+    }
+  })
+
+  it('splits every epoch’s requests into Thompson picks and the exploration rate’s uniform picks', () => {
+    const run = runBeliefSim(base)
+    run.shares.forEach((shares, e) => {
+      const byBelief = run.thompsonShares[e]!
+      shares.forEach((share, i) => expect(byBelief[i]).toBeLessThanOrEqual(share))
+      const total = byBelief.reduce((a, x) => a + x, 0)
+      // Exploration picks are binomial: within 5 standard deviations of the rate.
+      const sd = Math.sqrt((defaultRuleBundle.explorationRate * (1 - defaultRuleBundle.explorationRate)) / base.requestsPerEpoch)
+      expect(Math.abs(1 - total - defaultRuleBundle.explorationRate)).toBeLessThan(5 * sd)
+    })
   })
 })
