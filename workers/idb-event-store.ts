@@ -5,8 +5,10 @@
  *
  * Object stores: `runs` (run key → ids, events, offsets; a unique
  * multiEntry index `ids` over the event ids, a sparse index
- * `controlPlane`), `counters` (replicaId → contiguous counter). An append
- * is one readwrite transaction: a key-only read per origin finds the slots
+ * `controlPlane`), `counters` (replicaId → contiguous counter), `totals`
+ * (`events` → how many events are stored: counting the `ids` index walks
+ * every id, and pages ask for the count every second). An append is one
+ * readwrite transaction: a key-only read per origin finds the slots
  * already filled, and the `ids` index itself refuses an event stored
  * twice, so no event is read back before it is written.
  */
@@ -17,10 +19,11 @@ import { asKey, entryOfRun, keyBytes, SEQ_MAX, eventOfRun, packRun, runKey, runs
 interface EventDb extends DBSchema {
   runs: { key: Key; value: RunRecord; indexes: { ids: Key; controlPlane: number } }
   counters: { key: Key; value: bigint }
+  totals: { key: 'events'; value: number }
 }
 
-/** Versions 1–4 stored one record per event in `events` (eventId → { slot, event, ... }). */
-const SCHEMA_VERSION = 5
+/** Versions 1–4 stored one record per event in `events` (eventId → { slot, event, ... }); version 5 kept no `totals`. */
+const SCHEMA_VERSION = 6
 
 type RunStore<Mode extends IDBTransactionMode> = IDBPObjectStore<EventDb, StoreNames<EventDb>[], 'runs', Mode>
 
@@ -46,7 +49,7 @@ async function runHolding(runs: RunStore<IDBTransactionMode>, replicaId: Bytes32
 }
 
 /** Moves the origin's contiguous counter past every run that now follows it. */
-async function advanceCounter(tx: IDBPTransaction<EventDb, ('runs' | 'counters')[], 'readwrite'>, replicaId: Bytes32): Promise<void> {
+async function advanceCounter(tx: IDBPTransaction<EventDb, ('runs' | 'counters' | 'totals')[], 'readwrite'>, replicaId: Bytes32): Promise<void> {
   const runs = tx.objectStore('runs')
   const stored = (await tx.objectStore('counters').get(asKey(replicaId))) ?? 0n
   let counter = stored
@@ -105,10 +108,14 @@ export class IndexedDbEventStore implements EventStore {
     const db = await openDB<EventDb>(name, SCHEMA_VERSION, {
       upgrade(database, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) database.createObjectStore('counters')
-        const runs = database.createObjectStore('runs')
-        runs.createIndex('ids', 'ids', { unique: true, multiEntry: true })
-        runs.createIndex('controlPlane', 'controlPlane')
-        if (oldVersion >= 1) migration = migrateToRuns(tx, database)
+        if (oldVersion < 5) {
+          const runs = database.createObjectStore('runs')
+          runs.createIndex('ids', 'ids', { unique: true, multiEntry: true })
+          runs.createIndex('controlPlane', 'controlPlane')
+        }
+        database.createObjectStore('totals')
+        const countStored = async () => tx.objectStore('totals').put(await tx.objectStore('runs').index('ids').count(), 'events')
+        migration = (oldVersion >= 1 && oldVersion < 5 ? migrateToRuns(tx, database) : Promise.resolve()).then(countStored).then(() => undefined)
       },
     })
     // openDB resolves once the upgrade transaction committed, so the migration is done; surface its failure, if any.
@@ -137,7 +144,7 @@ export class IndexedDbEventStore implements EventStore {
    * transaction and the result is undefined.
    */
   private async appendOnce(entries: readonly StoredEntry[], durability: IDBTransactionDurability, readIds: boolean): Promise<StoredEntry[] | undefined> {
-    const tx = this.db.transaction(['runs', 'counters'], 'readwrite', { durability })
+    const tx = this.db.transaction(['runs', 'counters', 'totals'], 'readwrite', { durability })
     const runs = tx.objectStore('runs')
     const originOf = entries.map((e) => toHex(e.replicaId))
     const byOrigin = new Map<string, StoredEntry[]>()
@@ -173,6 +180,10 @@ export class IndexedDbEventStore implements EventStore {
         }
       }
       if (list.length > 0) await advanceCounter(tx, list[0]!.replicaId)
+    }
+    if (added.size > 0) {
+      const totals = tx.objectStore('totals')
+      await totals.put(((await totals.get('events')) ?? 0) + added.size, 'events')
     }
     await tx.done
     return entries.filter((e) => added.has(e)).map((e) => ({ replicaId: e.replicaId, seq: e.seq, eventId: e.eventId, event: e.event }))
@@ -239,6 +250,6 @@ export class IndexedDbEventStore implements EventStore {
   }
 
   async count(): Promise<number> {
-    return this.db.countFromIndex('runs', 'ids')
+    return (await this.db.get('totals', 'events')) ?? 0
   }
 }

@@ -2,6 +2,7 @@ import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import { be64, concatBytes, createSigner, createWorld, decodeEvent, EventLog, MemoryEventStore, sampleAttestationEvent, toHex } from '../../core/index.js'
 import { IndexedDbEventStore } from '../../workers/idb-event-store.js'
+import { asKey, packRun, runKey } from '../../workers/idb-log-runs.js'
 import { eventStoreAcceptance } from '../acceptance/event-store.js'
 import { indexSamples } from '../acceptance/sample-records.js'
 
@@ -44,7 +45,7 @@ describe('IndexedDbEventStore schema upgrade', () => {
     expect((await store.versionVector())[0]!.counter).toBe(6n)
     const raw = await openDB(name)
     // The five migrated events form one run (consecutive slots), the new one a second; the per-event store is gone.
-    expect([...raw.objectStoreNames].sort()).toEqual(['counters', 'runs'])
+    expect([...raw.objectStoreNames].sort()).toEqual(['counters', 'runs', 'totals'])
     expect(await raw.count('runs')).toBe(2)
     raw.close()
     store.close()
@@ -84,12 +85,48 @@ describe('IndexedDbEventStore schema upgrade', () => {
       for (const e of authored) expect((await store.entriesAfter(e.replicaId, e.seq - 1n, 1)).map((s) => [s.seq, toHex(s.event)])).toEqual([[e.seq, toHex(e.event)]])
       const raw = await openDB(name)
       expect(await raw.count('runs')).toBe(counters.size)
-      expect([...raw.objectStoreNames].sort()).toEqual(['counters', 'runs'])
+      expect([...raw.objectStoreNames].sort()).toEqual(['counters', 'runs', 'totals'])
       expect([...raw.transaction('runs').store.indexNames].sort()).toEqual(['controlPlane', 'ids'])
       raw.close()
       store.close()
     })
   }
+})
+
+describe('IndexedDbEventStore event count', () => {
+  const at = (seq: bigint, id: number) => ({ replicaId: new Uint8Array(32).fill(1), seq, eventId: new Uint8Array(32).fill(id), event: new Uint8Array([id]) })
+
+  it('counts the events of a version-5 database (runs, no count kept) once, when it upgrades', async () => {
+    const name = `terrain-v5-${Date.now()}`
+    const v5 = await openDB(name, 5, {
+      upgrade(db) {
+        db.createObjectStore('counters')
+        const runs = db.createObjectStore('runs')
+        runs.createIndex('ids', 'ids', { unique: true, multiEntry: true })
+        runs.createIndex('controlPlane', 'controlPlane')
+      },
+    })
+    const runs = [[at(1n, 1), at(2n, 2)], [at(3n, 3)]]
+    for (const run of runs) await v5.add('runs', packRun(run), runKey(run[0]!.replicaId, run[0]!.seq, run.at(-1)!.seq))
+    await v5.put('counters', 3n, asKey(at(1n, 1).replicaId))
+    v5.close()
+
+    const store = await IndexedDbEventStore.open(name)
+    expect(await store.count()).toBe(3)
+    expect(await store.append([at(4n, 4)])).toHaveLength(1)
+    expect(await store.count()).toBe(4)
+    store.close()
+  })
+
+  it('adds only what an append stored: duplicates, taken slots and refused ids add nothing', async () => {
+    const store = await IndexedDbEventStore.open(`terrain-count-${Date.now()}`)
+    expect(await store.count()).toBe(0)
+    expect(await store.append([at(1n, 1), at(2n, 2)], { replicated: true })).toHaveLength(2)
+    // Slot 2 is taken; id 1 is stored under slot 1 (the redo path); only slot 3 with id 3 is new.
+    expect(await store.append([at(2n, 2), at(3n, 1), at(3n, 3)])).toHaveLength(1)
+    expect(await store.count()).toBe(3)
+    store.close()
+  })
 })
 
 describe('IndexedDbEventStore durability', () => {
