@@ -21,7 +21,7 @@ import {
   type SyncBatch,
   type SyncRequest,
 } from './sync-messages.js'
-import type { Event } from './types.js'
+import type { Event, VersionVectorEntry } from './types.js'
 
 /** Sends whole frames to peers; delivery may fail silently (the protocol heals by anti-entropy). */
 export interface FrameTransport {
@@ -152,8 +152,11 @@ export class Replica {
   private writing: Promise<void> | undefined
   /** Peers with a sync round under way (request sent, last batch not in), and when it last showed life. */
   private readonly rounds = new Map<string, number>()
-  /** Events gained so far in the sync round each peer is answering. */
-  private readonly roundGains = new Map<string, number>()
+  /**
+   * Per peer with a round under way: how far each origin's slots are filled here, stored or in this round's
+   * batches (by hex replica id), and whether the round's batches moved any of it.
+   */
+  private readonly roundReach = new Map<string, { reach: Map<string, VersionVectorEntry>; advanced: boolean }>()
 
   private readonly requestBudgets = new Map<string, { tokens: number; at: number }>()
 
@@ -211,11 +214,13 @@ export class Replica {
     const alive = this.rounds.get(peer)
     if (alive !== undefined && this.now() - alive < this.settings.roundTimeoutMs) return
     this.rounds.set(peer, this.now())
-    const request: SyncRequest = {
-      world: this.log.world,
-      vector: await this.log.store.versionVector(),
-      maxEntries: this.settings.maxBatchEntries,
-    }
+    this.requestRound(peer, await this.log.store.versionVector())
+  }
+
+  private requestRound(peer: string, vector: VersionVectorEntry[]): void {
+    this.rounds.set(peer, this.now())
+    this.roundReach.set(peer, { reach: new Map(vector.map((v) => [toHex(v.replicaId), v])), advanced: false })
+    const request: SyncRequest = { world: this.log.world, vector, maxEntries: this.settings.maxBatchEntries }
     this.metrics.syncRounds++
     this.send(peer, encodeFrame('syncRequest', encodeSyncRequest(request)))
   }
@@ -275,9 +280,19 @@ export class Replica {
 
   private async onSyncBatch(peer: string, batch: SyncBatch): Promise<void> {
     // Only answers to our own requests are taken: an unsolicited batch would make us verify at will.
-    if (!this.rounds.has(peer)) return this.reject(peer, 'unsolicited-batch')
-    if (batch.done) this.rounds.delete(peer)
-    else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
+    const round = this.roundReach.get(peer)
+    if (!this.rounds.has(peer) || !round) return this.reject(peer, 'unsolicited-batch')
+    if (batch.done) {
+      this.rounds.delete(peer)
+      this.roundReach.delete(peer)
+    } else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
+    // A responder sends each origin's entries in slot order: those that continue what is filled here move the reach.
+    for (const e of batch.entries) {
+      const origin = toHex(e.replicaId)
+      if (e.seq !== (round.reach.get(origin)?.counter ?? 0n) + 1n) continue
+      round.reach.set(origin, { replicaId: e.replicaId, counter: e.seq })
+      round.advanced = true
+    }
     // Validated in the background, several at once; stored in arrival order by the write loop.
     const held: BatchInHand = { peer, batch: undefined, checked: Promise.resolve() }
     held.checked = this.log
@@ -292,11 +307,11 @@ export class Replica {
     this.writing ??= this.writeQueued()
     while (this.validating.size >= this.settings.maxBatchesValidating) await Promise.race(this.validating)
     if (!batch.done) return
+    // A round that brought news may have been cut at the responder's limit: ask again at once, from where its
+    // batches reach, while they are still being checked and stored. Should some fail, the next anti-entropy
+    // round (from the store's own vector) asks for them again.
+    if (round.advanced && !this.rounds.has(peer)) this.requestRound(peer, mergeVectors(await this.log.store.versionVector(), round.reach.values()))
     await this.writing
-    const gained = this.roundGains.get(peer) ?? 0
-    this.roundGains.delete(peer)
-    // A round that brought news may have been cut at the responder's limit: ask again.
-    if (gained > 0) await this.syncWith(peer)
   }
 
   /**
@@ -325,8 +340,7 @@ export class Replica {
       }
       for (const { peer, batch } of group) {
         const mine = batch.accepted.filter((e) => added.has(toHex(e.eventId)))
-        const result = await this.account(peer, { added: mine, duplicates: batch.duplicates + batch.accepted.length - mine.length, rejected: batch.rejected })
-        this.roundGains.set(peer, (this.roundGains.get(peer) ?? 0) + result.added.length)
+        await this.account(peer, { added: mine, duplicates: batch.duplicates + batch.accepted.length - mine.length, rejected: batch.rejected })
       }
     }
     this.writing = undefined
@@ -389,4 +403,14 @@ export class Replica {
     this.metrics.bytesOut += frame.length
     this.transport.send(peer, frame)
   }
+}
+
+/** The larger counter of each origin in either vector, in the canonical (replica id) order. */
+function mergeVectors(a: Iterable<VersionVectorEntry>, b: Iterable<VersionVectorEntry>): VersionVectorEntry[] {
+  const merged = new Map<string, VersionVectorEntry>()
+  for (const v of [...a, ...b]) {
+    const key = toHex(v.replicaId)
+    if ((merged.get(key)?.counter ?? -1n) < v.counter) merged.set(key, v)
+  }
+  return [...merged.values()].sort((x, y) => compareBytes(x.replicaId, y.replicaId))
 }

@@ -14,6 +14,8 @@ import {
   signAttestation,
   signRuleEndorsement,
   createSigner,
+  decodeFrame,
+  decodeSyncRequest,
   type AppendOptions,
   type BatchValidator,
   type Event,
@@ -131,6 +133,49 @@ describe('replica', () => {
     expect(await target.count()).toBe(20)
     expect(client.metrics.syncRounds).toBe(4) // 8 + 8 + 4 events, then a round with nothing new
     expect(largestResponse).toBeLessThanOrEqual(3)
+  })
+
+  it('asks for the next round as soon as a round’s last batch arrives, from where its batches reach, while they are still being stored', async () => {
+    const source = new EventLog(f.world.id, new MemoryEventStore())
+    const authored = []
+    for (const e of await attestations(10)) authored.push(await source.author(e))
+    const held: (() => void)[] = []
+    /** Appends wait for the test: the round's batches are in hand, none stored. */
+    class HeldStore extends MemoryEventStore {
+      override async append(...args: Parameters<MemoryEventStore['append']>) {
+        await new Promise<void>((resolve) => held.push(resolve))
+        return super.append(...args)
+      }
+    }
+    const target = new HeldStore()
+    const toServer: Uint8Array[] = []
+    const toClient: Uint8Array[] = []
+    const server = new Replica(source, { send: (_to, frame) => toClient.push(frame) }, () => [], { maxBatchEntries: 2, maxEntriesPerRound: 4 })
+    const client = new Replica(new EventLog(f.world.id, target), { send: (_to, frame) => toServer.push(frame) }, () => [])
+    await client.syncWith('server')
+    await server.receive('client', toServer.shift()!)
+    expect(toClient).toHaveLength(2) // 4 entries in batches of 2: the round is cut at the server's limit
+    const first = client.receive('server', toClient.shift()!)
+    const last = client.receive('server', toClient.shift()!)
+    // The next request is out before anything is stored, and asks from slot 4 of the author's origin on.
+    await new Promise((r) => setTimeout(r, 10))
+    expect(await target.count()).toBe(0)
+    expect(toServer).toHaveLength(1)
+    expect(decodeSyncRequest(decodeFrame(toServer[0]!).payload).vector).toEqual([{ replicaId: authored[0]!.replicaId, counter: 4n }])
+    while (held.length) held.shift()!()
+    const release = setInterval(() => held.shift()?.(), 1)
+    try {
+      await Promise.all([first, last])
+      // The rest arrives in more rounds; the last brings nothing and no further request follows it.
+      while (toServer.length || toClient.length) {
+        if (toServer.length) await server.receive('client', toServer.shift()!)
+        else await client.receive('server', toClient.shift()!)
+      }
+    } finally {
+      clearInterval(release)
+    }
+    expect(await target.count()).toBe(10)
+    expect(client.metrics.syncRounds).toBe(4) // 4 + 4 + 2, then a round with nothing new
   })
 
   it('answers a request with at most the requested batch size per frame', async () => {
