@@ -25,7 +25,12 @@ export function bindProbe(control: ControlPlane, epochMs: number): void {
     progress.hidden = false
     progress.max = p.total
     progress.value = p.done
-    status.textContent = p.phase === 'ticket' ? `minting a probe ticket: ${p.done} of about ${p.total} scrypt evaluations` : `probe ${p.done} of ${p.total} sent through a circuit`
+    status.textContent =
+      p.phase === 'ticket'
+        ? `minting a probe ticket: ${p.done} of about ${p.total} scrypt evaluations`
+        : p.stoppedAtDeadline
+          ? `stopped at the epoch's deadline: ${p.done} of ${p.total} probes asked; signing`
+          : `probe ${p.done} of ${p.total} sent through a circuit`
   }
   const record = (summary: ProbeEpochSummary) => {
     table.hidden = false
@@ -37,7 +42,9 @@ export function bindProbe(control: ControlPlane, epochMs: number): void {
     }
     const ticketText = summary.ticketEvaluations === undefined ? '' : `, ticket after ${summary.ticketEvaluations} evaluations`
     const lotteryText = summary.unassigned ? `; ${summary.unassigned} providers left to other probers by the probe lottery` : ''
-    status.textContent = `epoch ${summary.epoch}: signed and published ${summary.events.length} events (${summary.targets.length} attestations${summary.linkHints ? `, ${summary.linkHints} link hints` : ''}${ticketText})${lotteryText}`
+    const stopped = summary.stoppedAtDeadline
+    const deadlineText = stopped ? `; stopped at the epoch's deadline with ${stopped.asked} of ${stopped.total} probes asked (slow answers), ${summary.unfinished} providers left unattested` : ''
+    status.textContent = `epoch ${summary.epoch}: signed and published ${summary.events.length} events (${summary.targets.length} attestations${summary.linkHints ? `, ${summary.linkHints} link hints` : ''}${ticketText})${lotteryText}${deadlineText}`
   }
 
   const loop = async () => {

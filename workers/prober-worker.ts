@@ -66,6 +66,10 @@ export interface ProbeEpochSummary {
   targets: ProbedTarget[]
   /** Targets the lottery left to other probers this epoch. */
   unassigned: number
+  /** Targets left unattested: too little of their suite asked by the deadline. */
+  unfinished: number
+  /** Set when slow answers made the run stop at its deadline: how many of the probes were asked. */
+  stoppedAtDeadline: { asked: number; total: number } | undefined
   linkHints: number
   ticketEvaluations: number | undefined
   /** Every signed event, encoded, for the page to publish. */
@@ -106,6 +110,7 @@ const api = {
       ticketOf = { epoch, ticket: minted.ticket }
       ticketEvaluations = minted.evaluations
     }
+    let stoppedAtDeadline: ProbeEpochSummary['stoppedAtDeadline']
     const result = await runProbeEpoch({
       world: world.id,
       rules: world.rules,
@@ -121,7 +126,10 @@ const api = {
       withinMs: msUntilNextEpoch(world.rules, Date.now()),
       now: () => performance.now(),
       settings: { ...(options.basesPerTask ? { basesPerTask: options.basesPerTask } : {}), ...(options.spreadShare ? { spreadShare: options.spreadShare } : {}) },
-      onProgress: (p) => onProgress({ ...p, phase: 'probing' }),
+      onProgress: (p) => {
+        if (p.stoppedAtDeadline) stoppedAtDeadline = { asked: p.done, total: p.total }
+        onProgress({ ...p, phase: 'probing' })
+      },
     })
     const byKey = new Map(targets.map((t) => [t.providerKey, t]))
     for (const r of result.results) previousSuccess.set(r.target.providerKey, r.metrics.successRate)
@@ -138,6 +146,8 @@ const api = {
         attestationId: toHex(r.attestation.eventId),
       })),
       unassigned: result.unassigned.length,
+      unfinished: result.unfinished.length,
+      stoppedAtDeadline,
       linkHints: result.linkHints.length,
       ticketEvaluations,
       events: result.events.map(encodeEvent),

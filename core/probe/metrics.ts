@@ -4,22 +4,28 @@
  * latency, so anyone who learns a challenge's prompt can re-score it; the
  * metrics refuse outcomes that disagree with their own answer.
  *
- * Metrics, each over the whole suite (a challenge without an outcome was
- * never answered: it counts as refused, incorrect and not well-formed):
- * - success_rate: share of base challenges answered correctly.
- * - robustness_score: share of metamorphic variants answered correctly among
- *   those whose base was answered correctly; 0 when no base was, so failing
- *   everything never reads as robust.
- * - refusal_consistency: share of (base, paraphrase) pairs where the provider
- *   answered both or refused both (a refusal is an error or an empty answer).
- * - tool_fidelity: share of json challenges (bases and variants) answered
- *   with a JSON object with exactly the expected keys.
+ * Metrics, each over the challenges of the suite that were asked. A
+ * challenge without an outcome was not asked (the prober's deadline came
+ * first) and counts nowhere; one asked without an answer (an error) has an
+ * outcome, refused:
+ * - success_rate: share of asked base challenges answered correctly.
+ * - robustness_score: share of asked metamorphic variants answered correctly
+ *   among those whose base was asked and answered correctly; 0 when no base
+ *   was, so failing everything never reads as robust.
+ * - refusal_consistency: share of asked (base, paraphrase) pairs, both
+ *   asked, where the provider answered both or refused both (a refusal is an
+ *   error or an empty answer).
+ * - tool_fidelity: share of asked json challenges (bases and variants)
+ *   answered with a JSON object with exactly the expected keys.
  * - latency_p50_ms / latency_p95_ms: nearest-rank percentiles of the
  *   latencies of the outcomes given, in whole ms; u32 max when there are none
  *   (nothing ever arrived: as slow as can be said).
  * - drift_indicator: |success_rate − previous success rate|, 0 without one.
  * - freshness: 'weak' (the prober's own clock; no anchor yet).
- * A rate over no challenges at all is 0.
+ * A rate over no asked challenges is 0: what was not measured earns nothing
+ * (the vector has no "unknown"; a prober attests only a target with enough
+ * of its suite asked). With every challenge asked, each rate is over the
+ * whole suite.
  */
 import { toHex, utf8 } from '../bytes.js'
 import { bool, bytes, bytes32, encode, struct, u32 } from '../canonical.js'
@@ -122,14 +128,15 @@ export function metricsFromOutcomes(suite: readonly Challenge[], outcomes: reado
     throw new ProbeError('invalid-setting', `previousSuccessRate must be in [0, 1], got ${previousSuccessRate}`)
   }
   const byIndex = outcomesBySuiteIndex(suite, outcomes)
-  const correct = (i: number) => byIndex[i]?.correct ?? false
-  const refused = (i: number) => byIndex[i]?.refused ?? true
-  const indices = (kind: Challenge['kind']) => suite.flatMap((c, i) => (c.kind === kind ? [i] : []))
+  const outcome = (i: number) => byIndex[i]!
+  const asked = (i: number) => byIndex[i] !== undefined
+  /** Asked challenges of `kind` whose base was asked too (a base is its own base). */
+  const askedWithBase = (kind: Challenge['kind']) => suite.flatMap((c, i) => (c.kind === kind && asked(i) && asked(c.base) ? [i] : []))
 
-  const successRate = share(indices('base').map(correct))
-  const robustnessScore = share(indices('metamorphic').flatMap((i) => (correct(suite[i]!.base) ? [correct(i)] : [])))
-  const refusalConsistency = share(indices('paraphrase').map((i) => refused(i) === refused(suite[i]!.base)))
-  const toolFidelity = share(suite.flatMap((c, i) => (c.task === 'json' ? [byIndex[i]?.wellFormed === true] : [])))
+  const successRate = share(askedWithBase('base').map((i) => outcome(i).correct))
+  const robustnessScore = share(askedWithBase('metamorphic').flatMap((i) => (outcome(suite[i]!.base).correct ? [outcome(i).correct] : [])))
+  const refusalConsistency = share(askedWithBase('paraphrase').map((i) => outcome(i).refused === outcome(suite[i]!.base).refused))
+  const toolFidelity = share(suite.flatMap((c, i) => (c.task === 'json' && asked(i) ? [outcome(i).wellFormed === true] : [])))
   const latencies = byIndex.flatMap((o) => (o ? [wholeMs(o.latencyMs)] : [])).sort((a, b) => a - b)
   return {
     successRate,

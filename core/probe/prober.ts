@@ -4,12 +4,15 @@
  * of its own (so a provider behind several descriptors, or providers
  * comparing notes, find few prompts in common) plus a few linking
  * challenges every target shares, all in an order the provider cannot
- * predict, paced across the epoch so probes mix into user traffic. Each
- * answer is scored and committed to in a signed receipt; per target a
- * signed attestation of the metrics (from its own suite) commits to those
- * receipts. Targets that answer the linking challenges alike get a link
- * hint. How a prompt reaches a provider (an ordinary circuit) is the
- * caller's `ask`; nothing here names a provider to the provider.
+ * predict, paced across the epoch so probes mix into user traffic. The
+ * pacing's span is also a deadline: evidence signed after the epoch is late,
+ * so slow answers stop the asking there, and a target with too little of its
+ * suite asked is left unattested. Each answer is scored and committed to in
+ * a signed receipt; per target a signed attestation of the metrics (from its
+ * own suite) commits to those receipts. Targets that answer the linking
+ * challenges alike get a link hint. How a prompt reaches a provider (an
+ * ordinary circuit) is the caller's `ask`; nothing here names a provider to
+ * the provider.
  */
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 import { toHex } from '../bytes.js'
@@ -37,9 +40,16 @@ export interface ProberSettings {
    * none and gives up link hints.
    */
   linkingChallenges: number
+  /**
+   * Share of a target's own suite that must have been asked before the
+   * deadline (the end of the spread) for the target to be attested this
+   * epoch, in (0, 1]: metrics from a few challenges would say little, and
+   * only with their base do variants and paraphrases count.
+   */
+  minAskedShare: number
 }
 
-export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: DEFAULT_BASES_PER_TASK, linkingChallenges: 12 })
+export const defaultProberSettings: Readonly<ProberSettings> = Object.freeze({ spreadShare: 0.5, basesPerTask: DEFAULT_BASES_PER_TASK, linkingChallenges: 12, minAskedShare: 0.5 })
 
 export function validateProberSettings(s: ProberSettings): ProberSettings {
   if (!(s.spreadShare > 0 && s.spreadShare <= 1)) throw new ProbeError('invalid-setting', `spreadShare must be in (0, 1], got ${s.spreadShare}`)
@@ -49,6 +59,7 @@ export function validateProberSettings(s: ProberSettings): ProberSettings {
   if (!Number.isInteger(s.linkingChallenges) || s.linkingChallenges < 0 || s.linkingChallenges > 100) {
     throw new ProbeError('invalid-setting', `linkingChallenges must be an integer in [0, 100], got ${s.linkingChallenges}`)
   }
+  if (!(s.minAskedShare > 0 && s.minAskedShare <= 1)) throw new ProbeError('invalid-setting', `minAskedShare must be in (0, 1], got ${s.minAskedShare}`)
   return s
 }
 
@@ -71,6 +82,8 @@ export interface ProbeProgress {
   total: number
   /** The last probe's target and whether it was answered right. */
   last: { providerKey: string; correct: boolean } | undefined
+  /** Only on the final report of a run the deadline stopped: `done` of the `total` probes were asked. */
+  stoppedAtDeadline?: true
 }
 
 export interface ProbeEpochOptions {
@@ -92,7 +105,7 @@ export interface ProbeEpochOptions {
   sleep: (ms: number) => Promise<void>
   /** The probes must be spread within this many ms (the rest of the epoch when starting late in it); default the whole spread share of an epoch. */
   withinMs?: number
-  /** A monotonic clock in ms, for latencies. */
+  /** A monotonic clock in ms, for latencies and the deadline. */
   now: () => number
   settings?: Partial<ProberSettings>
   onProgress?: (progress: ProbeProgress) => void
@@ -101,7 +114,7 @@ export interface ProbeEpochOptions {
 export interface TargetResult {
   target: ProbeTarget
   metrics: MetricsVector
-  /** Every probe's outcome: the target's own suite and the linking challenges. */
+  /** The outcome of every probe asked: of the target's own suite and of the linking challenges. */
   outcomes: ProbeOutcome[]
   receipts: ProbeReceipt[]
   /** The receipts as events, in the same order. */
@@ -113,6 +126,8 @@ export interface ProbeEpochResult {
   results: TargetResult[]
   /** Targets the lottery left to other probers this epoch. */
   unassigned: ProbeTarget[]
+  /** Targets with less than `minAskedShare` of their own suite asked by the deadline: not attested this epoch, and no receipts. */
+  unfinished: ProbeTarget[]
   linkHints: Event[]
   /** Every signed event, receipts before the attestations that commit to them. */
   events: Event[]
@@ -133,9 +148,15 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
   const order = shuffled(probes, rng)
   const spreadMs = Math.min(Number(o.rules.epochLenMs), o.withinMs ?? Number.POSITIVE_INFINITY) * settings.spreadShare
   const gapMs = spreadMs / Math.max(1, order.length)
+  // Slow answers must not carry the asking past the spread: what is signed after the epoch is late evidence.
+  const deadline = o.now() + spreadMs
   const outcomes = new Map<string, ProbeOutcome[]>(targets.map((t) => [t.providerKey, []]))
   for (const [i, { target, challenge }] of order.entries()) {
     const started = o.now()
+    if (started >= deadline) {
+      o.onProgress?.({ done: i, total: order.length, last: undefined, stoppedAtDeadline: true })
+      break
+    }
     let answer: string | undefined
     try {
       answer = await o.ask(target, challenge.prompt)
@@ -145,11 +166,17 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
     const outcome = scoreAnswer(challenge, answer, Math.max(0, o.now() - started))
     outcomes.get(target.providerKey)!.push(outcome)
     o.onProgress?.({ done: i + 1, total: order.length, last: { providerKey: target.providerKey, correct: outcome.correct } })
-    if (i < order.length - 1) await o.sleep(Math.max(0, gapMs - (o.now() - started)))
+    if (i < order.length - 1) await o.sleep(Math.max(0, Math.min(started + gapMs, deadline) - o.now()))
   }
   const results: TargetResult[] = []
+  const unfinished: ProbeTarget[] = []
   for (const target of targets) {
-    results.push(await attest(o, target, suites.get(target.providerKey)!, linking, outcomes.get(target.providerKey)!))
+    const suite = suites.get(target.providerKey)!
+    const sent = outcomes.get(target.providerKey)!
+    const ids = new Set(suite.map((c) => toHex(c.id)))
+    const own = sent.filter((x) => ids.has(toHex(x.challengeId)))
+    if (own.length < settings.minAskedShare * suite.length) unfinished.push(target)
+    else results.push(await attest(o, target, suite, own, sent))
   }
   const linkingIds = new Set(linking.map((c) => toHex(c.id)))
   const hints = await linkHintsAmong(
@@ -160,11 +187,15 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
     })),
   )
   const linkHints = await Promise.all(hints.map((h) => linkHintEvent(h, o.world, o.epoch, o.signer)))
-  return { results, unassigned, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
+  return { results, unassigned, unfinished, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
 }
 
-/** Receipts for every probe of `target`; an attestation whose metrics come from its own suite and whose challenge id commits to all it was sent. */
-async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly Challenge[], linking: readonly Challenge[], outcomes: ProbeOutcome[]): Promise<TargetResult> {
+/**
+ * Receipts for every probe `target` was sent (`outcomes`); an attestation
+ * whose metrics come from its own suite (`own`, the outcomes of it) and whose
+ * challenge id commits to every challenge it was sent.
+ */
+async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly Challenge[], own: readonly ProbeOutcome[], outcomes: ProbeOutcome[]): Promise<TargetResult> {
   const receipts: ProbeReceipt[] = []
   const receiptEvents: Event[] = []
   for (const outcome of outcomes) {
@@ -183,13 +214,13 @@ async function attest(o: ProbeEpochOptions, target: ProbeTarget, suite: readonly
     receipts.push(receipt)
     receiptEvents.push(await createEvent({ type: 'receipt', receipt }))
   }
-  const own = new Set(suite.map((c) => toHex(c.id)))
-  const metrics = metricsFromOutcomes(suite, outcomes.filter((x) => own.has(toHex(x.challengeId))), o.previousSuccess?.get(target.providerKey))
+  const metrics = metricsFromOutcomes(suite, own, o.previousSuccess?.get(target.providerKey))
   const attestation = await signAttestation(
     {
       world: o.world,
       epochId: o.epoch,
-      challengeId: await suiteCommitment([...suite, ...linking].map((c) => c.id)),
+      // Exactly the challenges sent, one outcome each (all of the suite and linking ones unless the deadline stopped the run); the commitment sorts them.
+      challengeId: await suiteCommitment(outcomes.map((x) => x.challengeId)),
       targetRef: target.targetRef,
       targetFah: target.fah,
       metrics,

@@ -17,6 +17,42 @@ const jsonBase = () => suite.find((c) => c.task === 'json' && c.kind === 'base' 
 const right = (c: Challenge, latencyMs = 10) => scoreAnswer(c, c.expected, latencyMs)
 const wrong = (c: Challenge, latencyMs = 10) => scoreAnswer(c, c.task === 'json' ? '{}' : `${c.expected}9`, latencyMs)
 const refusal = (c: Challenge, latencyMs = 10) => scoreAnswer(c, undefined, latencyMs)
+const rate = (flags: boolean[]) => (flags.length === 0 ? 0 : flags.filter(Boolean).length / flags.length)
+
+/** The rates by their definitions over the asked challenges alone (those with an outcome), written apart from the implementation. */
+function ratesOverAsked(outcomes: readonly ProbeOutcome[]) {
+  const byId = new Map(outcomes.map((x) => [toHex(x.challengeId), x]))
+  const of = (c: Challenge) => byId.get(toHex(c.id))
+  const asked = suite.filter((c) => of(c) !== undefined)
+  return {
+    successRate: rate(asked.filter((c) => c.kind === 'base').map((c) => of(c)!.correct)),
+    robustnessScore: rate(asked.filter((c) => c.kind === 'metamorphic' && of(suite[c.base]!)?.correct === true).map((c) => of(c)!.correct)),
+    refusalConsistency: rate(asked.filter((c) => c.kind === 'paraphrase' && of(suite[c.base]!) !== undefined).map((c) => of(c)!.refused === of(suite[c.base]!)!.refused)),
+    toolFidelity: rate(asked.filter((c) => c.task === 'json').map((c) => of(c)!.wellFormed === true)),
+  }
+}
+
+/** The rates as they were before unasked challenges were left out: over the whole suite, a missing outcome refused, wrong and not well-formed. */
+function ratesCountingMissing(outcomes: readonly ProbeOutcome[]) {
+  const byId = new Map(outcomes.map((x) => [toHex(x.challengeId), x]))
+  const correct = (c: Challenge) => byId.get(toHex(c.id))?.correct ?? false
+  const refused = (c: Challenge) => byId.get(toHex(c.id))?.refused ?? true
+  const of = (kind: Challenge['kind']) => suite.filter((c) => c.kind === kind)
+  return {
+    successRate: rate(of('base').map(correct)),
+    robustnessScore: rate(of('metamorphic').flatMap((c) => (correct(suite[c.base]!) ? [correct(c)] : []))),
+    refusalConsistency: rate(of('paraphrase').map((c) => refused(c) === refused(suite[c.base]!))),
+    toolFidelity: rate(suite.filter((c) => c.task === 'json').map((c) => byId.get(toHex(c.id))?.wellFormed === true)),
+  }
+}
+
+const answer = fc.oneof(fc.constant('expected'), fc.constant(undefined), fc.string({ maxLength: 12 }))
+/** An answer drawn for `c`: its expected one, none (an error) or any text; json challenges get well-formed wrong answers too. */
+const answerFor = (c: Challenge, drawn: string | undefined, wellFormedWrong: boolean) => {
+  if (drawn === 'expected') return c.expected
+  if (c.task === 'json' && wellFormedWrong) return JSON.stringify(Object.fromEntries(Object.keys(JSON.parse(c.expected) as object).map((k) => [k, 'zz'])))
+  return drawn
+}
 
 describe('scoring one answer', () => {
   it('marks right, wrong and refused answers, whatever the spelling of a right one', () => {
@@ -67,7 +103,7 @@ describe('scoring one answer', () => {
 })
 
 describe('metrics of a suite', () => {
-  it('are perfect for a provider that answers everything right, and null for one that never answers', () => {
+  it('are perfect for a provider that answers everything right, and null for one that refuses everything or was asked nothing', () => {
     expect(metricsFromOutcomes(suite, suite.map((c) => right(c)))).toEqual({
       successRate: 1,
       refusalConsistency: 1,
@@ -79,9 +115,20 @@ describe('metrics of a suite', () => {
       freshness: 'weak',
     })
     // Refusing everything is consistent, but earns nothing else.
-    expect(metricsFromOutcomes(suite, [], 0.5)).toEqual({
+    expect(metricsFromOutcomes(suite, suite.map((c) => refusal(c)), 0.5)).toEqual({
       successRate: 0,
       refusalConsistency: 1,
+      toolFidelity: 0,
+      latencyP50Ms: 10,
+      latencyP95Ms: 10,
+      robustnessScore: 0,
+      driftIndicator: 0.5,
+      freshness: 'weak',
+    })
+    // Nothing asked: every rate is over no challenges, so 0, and no latency ever arrived.
+    expect(metricsFromOutcomes(suite, [], 0.5)).toEqual({
+      successRate: 0,
+      refusalConsistency: 0,
       toolFidelity: 0,
       latencyP50Ms: U32_MAX,
       latencyP95Ms: U32_MAX,
@@ -89,6 +136,25 @@ describe('metrics of a suite', () => {
       driftIndicator: 0.5,
       freshness: 'weak',
     })
+  })
+
+  it('leave out the challenges that were not asked, while an error (no answer) counts as a refusal', () => {
+    const bases = suite.filter((c) => c.kind === 'base')
+    const askedBases = new Set(bases.slice(0, bases.length / 2).map((c) => toHex(c.id)))
+    const baseAsked = (c: Challenge) => askedBases.has(toHex(suite[c.base]!.id))
+    // Half the bases answered right, the other half never asked; every variant and paraphrase asked and answered right.
+    const outcomes = suite.flatMap((c) => (c.kind !== 'base' || baseAsked(c) ? [right(c)] : []))
+    expect(metricsFromOutcomes(suite, outcomes, 0.5)).toMatchObject({ successRate: 1, robustnessScore: 1, refusalConsistency: 1, toolFidelity: 1, driftIndicator: 0.5 })
+    // The same bases asked and refused do count.
+    const refusedBases = metricsFromOutcomes(suite, [...outcomes, ...bases.filter((c) => !baseAsked(c)).map((c) => refusal(c))])
+    expect(refusedBases.successRate).toBe(0.5)
+    expect(refusedBases.refusalConsistency).toBeLessThan(1)
+    // A paraphrase refused whose base was not asked says nothing about consistency.
+    const refusedParaphrases = outcomes.map((x) => {
+      const c = suite.find((s) => toHex(s.id) === toHex(x.challengeId))!
+      return c.kind === 'paraphrase' && !baseAsked(c) ? refusal(c) : x
+    })
+    expect(metricsFromOutcomes(suite, refusedParaphrases).refusalConsistency).toBe(1)
   })
 
   it('count successes on bases only, robustness on variants of right bases, consistency on refusals', () => {
@@ -130,20 +196,33 @@ describe('metrics of a suite', () => {
     for (const previous of [-0.1, 1.1, Number.NaN]) expect(errorCode(() => metricsFromOutcomes(suite, [], previous), ProbeError)).toBe('invalid-setting')
   })
 
-  it('are rates in [0, 1] and ordered latencies for any subset of answers', () => {
-    const answer = fc.oneof(fc.constant('expected'), fc.constant(undefined), fc.string({ maxLength: 12 }))
+  it('are rates in [0, 1] over the asked challenges alone, and ordered latencies, for any subset of answers', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), answer, fc.double({ min: 0, max: 1e5, noNaN: true }))), fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }), (picks, previous) => {
-        const outcomes = suite.flatMap((c, i) => {
-          const [given, text, latency] = picks[i] ?? [false, undefined, 0]
-          return given ? [scoreAnswer(c, text === 'expected' ? c.expected : text, latency)] : []
-        })
-        const m = metricsFromOutcomes(suite, outcomes, previous)
-        for (const rate of [m.successRate, m.refusalConsistency, m.toolFidelity, m.robustnessScore, m.driftIndicator]) {
-          expect(rate).toBeGreaterThanOrEqual(0)
-          expect(rate).toBeLessThanOrEqual(1)
-        }
-        expect(Number.isInteger(m.latencyP50Ms) && m.latencyP50Ms <= m.latencyP95Ms && m.latencyP95Ms <= U32_MAX).toBe(true)
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), answer, fc.boolean(), fc.double({ min: 0, max: 1e5, noNaN: true })), { minLength: suite.length, maxLength: suite.length }),
+        fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+        (picks, previous) => {
+          const outcomes = suite.flatMap((c, i) => {
+            const [given, text, wellFormedWrong, latency] = picks[i]!
+            return given ? [scoreAnswer(c, answerFor(c, text, wellFormedWrong), latency)] : []
+          })
+          const m = metricsFromOutcomes(suite, outcomes, previous)
+          for (const rate of [m.successRate, m.refusalConsistency, m.toolFidelity, m.robustnessScore, m.driftIndicator]) {
+            expect(rate).toBeGreaterThanOrEqual(0)
+            expect(rate).toBeLessThanOrEqual(1)
+          }
+          expect(m).toMatchObject(ratesOverAsked(outcomes))
+          expect(Number.isInteger(m.latencyP50Ms) && m.latencyP50Ms <= m.latencyP95Ms && m.latencyP95Ms <= U32_MAX).toBe(true)
+        },
+      ),
+    )
+  })
+
+  it('are what they were over the whole suite when every challenge was asked', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(answer, fc.boolean()), { minLength: suite.length, maxLength: suite.length }), (picks) => {
+        const outcomes = suite.map((c, i) => scoreAnswer(c, answerFor(c, picks[i]![0], picks[i]![1]), i))
+        expect(metricsFromOutcomes(suite, outcomes)).toMatchObject(ratesCountingMissing(outcomes))
       }),
     )
   })
