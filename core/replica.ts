@@ -121,6 +121,17 @@ export type GossipVerdict = { verdict: 'accept' } | { verdict: 'ignore' } | { ve
 /** Called with every event this replica stores (its id and encoding), with the peer it came from (undefined for its own). */
 export type StoredListener = (event: { eventId: Uint8Array; event: Uint8Array; from: string | undefined }) => void
 
+/**
+ * A pull round under way with one peer: when it last showed life, how far
+ * each origin's slots are filled here, stored or in the round's batches (by
+ * hex replica id), and whether the round's batches moved any of it.
+ */
+interface SyncRound {
+  alive: number
+  reach: Map<string, VersionVectorEntry>
+  advanced: boolean
+}
+
 /** A sync batch from `peer` in hand: `checked` settles when validation ends (it is in `validating` until then), leaving `batch` if it succeeded. */
 interface BatchInHand {
   peer: string
@@ -150,13 +161,8 @@ export class Replica {
   private readonly validating = new Set<Promise<void>>()
   /** The write loop, while one runs. */
   private writing: Promise<void> | undefined
-  /** Peers with a sync round under way (request sent, last batch not in), and when it last showed life. */
-  private readonly rounds = new Map<string, number>()
-  /**
-   * Per peer with a round under way: how far each origin's slots are filled here, stored or in this round's
-   * batches (by hex replica id), and whether the round's batches moved any of it.
-   */
-  private readonly roundReach = new Map<string, { reach: Map<string, VersionVectorEntry>; advanced: boolean }>()
+  /** Peers with a sync round under way (request sent, last batch not in). */
+  private readonly rounds = new Map<string, SyncRound>()
 
   private readonly requestBudgets = new Map<string, { tokens: number; at: number }>()
 
@@ -211,15 +217,15 @@ export class Replica {
    * `roundTimeoutMs`).
    */
   async syncWith(peer: string): Promise<void> {
-    const alive = this.rounds.get(peer)
+    const alive = this.rounds.get(peer)?.alive
     if (alive !== undefined && this.now() - alive < this.settings.roundTimeoutMs) return
-    this.rounds.set(peer, this.now())
+    // Taken before the vector is read, so a second call meanwhile does not start another round.
+    this.rounds.set(peer, { alive: this.now(), reach: new Map(), advanced: false })
     this.requestRound(peer, await this.log.store.versionVector())
   }
 
   private requestRound(peer: string, vector: VersionVectorEntry[]): void {
-    this.rounds.set(peer, this.now())
-    this.roundReach.set(peer, { reach: new Map(vector.map((v) => [toHex(v.replicaId), v])), advanced: false })
+    this.rounds.set(peer, { alive: this.now(), reach: new Map(vector.map((v) => [toHex(v.replicaId), v])), advanced: false })
     const request: SyncRequest = { world: this.log.world, vector, maxEntries: this.settings.maxBatchEntries }
     this.metrics.syncRounds++
     this.send(peer, encodeFrame('syncRequest', encodeSyncRequest(request)))
@@ -280,12 +286,10 @@ export class Replica {
 
   private async onSyncBatch(peer: string, batch: SyncBatch): Promise<void> {
     // Only answers to our own requests are taken: an unsolicited batch would make us verify at will.
-    const round = this.roundReach.get(peer)
-    if (!this.rounds.has(peer) || !round) return this.reject(peer, 'unsolicited-batch')
-    if (batch.done) {
-      this.rounds.delete(peer)
-      this.roundReach.delete(peer)
-    } else this.rounds.set(peer, this.now()) // an answer is arriving: the round is alive
+    const round = this.rounds.get(peer)
+    if (!round) return this.reject(peer, 'unsolicited-batch')
+    if (batch.done) this.rounds.delete(peer)
+    else round.alive = this.now() // an answer is arriving: the round is alive
     // A responder sends each origin's entries in slot order: those that continue what is filled here move the reach.
     for (const e of batch.entries) {
       const origin = toHex(e.replicaId)
