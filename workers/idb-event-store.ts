@@ -114,8 +114,11 @@ export class IndexedDbEventStore implements EventStore {
           runs.createIndex('controlPlane', 'controlPlane')
         }
         database.createObjectStore('totals')
-        const countStored = async () => tx.objectStore('totals').put(await tx.objectStore('runs').index('ids').count(), 'events')
-        migration = (oldVersion >= 1 && oldVersion < 5 ? migrateToRuns(tx, database) : Promise.resolve()).then(countStored).then(() => undefined)
+        migration = (async () => {
+          if (oldVersion >= 1 && oldVersion < 5) await migrateToRuns(tx, database)
+          // Counted once here (a walk of the ids index); appends keep the count from now on.
+          await tx.objectStore('totals').put(await tx.objectStore('runs').index('ids').count(), 'events')
+        })()
       },
     })
     // openDB resolves once the upgrade transaction committed, so the migration is done; surface its failure, if any.
