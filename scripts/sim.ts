@@ -65,6 +65,8 @@ const convergence: [string, BeliefSimOptions, string][] = [
 ]
 const degrading = synthetic.map((p, i) => (i === synthetic.length - 1 ? { ...p, degrade: { atEpoch: 6, to: Array(6).fill(0.2) as number[] } } : p))
 const cartels: [number, LiarKind][] = [[3, 'promote-worst'], [6, 'promote-worst'], [3, 'promote-worst-sampled'], [6, 'promote-worst-sampled']]
+/** A cartel's share is averaged from this epoch (1-based) to the last. */
+const CARTEL_FROM = 3
 /** Sybils from the first epoch, with and without tickets; then ticketed ones joining a world whose honest probers have earned trust. */
 const sybils: { k: number; kind: LiarKind; ticketed: boolean; joinAt: number }[] = [
   ...(['promote-worst', 'promote-worst-sampled'] as const).flatMap((kind) => [5, 20, 200].flatMap((k) => [false, true].map((ticketed) => ({ k, kind, ticketed, joinAt: 1 })))),
@@ -131,7 +133,7 @@ function figuresFor(seed: number): SeedFigures {
     degradation: { epochs: fallen < 0 ? null : fallen + 1, before },
     cartelShares: cartels.map(([size, liarKind]) => {
       const r = run({ ...base, honestProbers: 20 - size, liars: size, liarKind })
-      return { share: meanShare(r, worst, 3), byBelief: meanFrom(r.thompsonShares, worst, 3) }
+      return { share: meanShare(r, worst, CARTEL_FROM), byBelief: meanFrom(r.thompsonShares, worst, CARTEL_FROM) }
     }),
     honest: sybilWindows.map((from) => ({ share: meanShare(run(base), worst, from), mu: meanFrom(run(base).mu, worst, from) })),
     sybils: sybils.map(({ k, kind, ticketed, joinAt }) => {
@@ -172,9 +174,8 @@ function printTable(rows: string[][]): void {
 }
 
 const ms = (x: number) => (Number.isNaN(x) ? '—' : `${Math.round(x)} ms`)
-const pct = (x: number) => `${(x * 100).toFixed(2)}%`
+const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`
 const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`
-const pctFine = (x: number) => `${(x * 100).toFixed(3)}%`
 const pp = (x: number) => `${signed(x * 100, 2)} pp`
 
 /** The median over seeds (the upper one of an even count) and the worst, by `worse`. */
@@ -188,9 +189,9 @@ function epochCells(xs: (number | null)[]): string[] {
   const { median, worst: w } = overSeeds(finite, 'higher')
   return [epochsText(median), epochsText(w), finite.map((x) => (Number.isFinite(x) ? String(x) : '—')).join(' ')]
 }
-function shareCells(xs: number[], format: (x: number) => string = pct): string[] {
+function shareCells(xs: number[], format: (x: number) => string = (x) => pct(x)): string[] {
   const { median, worst: w } = overSeeds(xs, 'higher')
-  return [format(median), format(w), xs.map(format).join(' ')]
+  return [format(median), format(w), xs.map((x) => format(x)).join(' ')]
 }
 
 async function main(): Promise<void> {
@@ -234,9 +235,10 @@ async function main(): Promise<void> {
     return 1 - defaultRuleBundle.explorationRate * (1 - good / providers.length)
   }
 
-  // Exploration picks are uniform draws: over epochs 3–12 the floor's share of one provider varies by this much (one standard deviation).
-  const floorPicks = defaultRuleBundle.explorationRate * base.requestsPerEpoch * (base.epochs - 2)
-  const floorSpread = Math.sqrt(floorPicks * (1 / base.providers.length) * (1 - 1 / base.providers.length)) / (base.requestsPerEpoch * (base.epochs - 2))
+  // Each request reaches a provider by exploration with the floor's probability: over the cartel's epochs its share of them varies by this much (one sd).
+  const cartelEpochs = `epochs ${CARTEL_FROM}–${base.epochs}`
+  const cartelRequests = base.requestsPerEpoch * (base.epochs - CARTEL_FROM + 1)
+  const floorSpread = Math.sqrt((explorationShare(base) * (1 - explorationShare(base))) / cartelRequests)
   const beliefRows: string[][] = [['scenario', 'population', 'figure', 'median', 'worst', `per seed (${BELIEF_SEEDS.join(', ')})`, 'goal']]
   populations.forEach(([population, providers], p) => {
     convergence.forEach(([name, , goal], c) => {
@@ -250,8 +252,8 @@ async function main(): Promise<void> {
     const how = kind === 'promote-worst' ? lockstep : ownDraws
     const name = `cartel of ${size} vouching for the worst provider, ${how}`
     const goal = size < defaultRuleBundle.minDiverseProbers ? '0 (floor only)' : ''
-    beliefRows.push([name, 'synthetic 20', `its share, epochs 3–12 (exploration floor ${pct(explorationShare(base))} ± ${pct(floorSpread)})`, ...shareCells(figures.map((f) => f.cartelShares[c]!.share)), ''])
-    beliefRows.push([name, 'synthetic 20', 'of it, picked by Thompson sampling (beyond the floor)', ...shareCells(figures.map((f) => f.cartelShares[c]!.byBelief), pctFine), goal])
+    beliefRows.push([name, 'synthetic 20', `its share, ${cartelEpochs} (exploration floor ${pct(explorationShare(base))} ± ${pct(floorSpread)})`, ...shareCells(figures.map((f) => f.cartelShares[c]!.share)), ''])
+    beliefRows.push([name, 'synthetic 20', 'of it, picked by Thompson sampling (beyond the floor)', ...shareCells(figures.map((f) => f.cartelShares[c]!.byBelief), (x) => pct(x, 3)), goal])
   })
   console.log(`\nBelief field and routing: real BeliefField + Thompson routing over ${BELIEF_SEEDS.length} seeds; good = quality within 10% of the best; each prober probes 8 providers at random\n`)
   printTable(beliefRows)
