@@ -110,7 +110,6 @@ const api = {
       ticketOf = { epoch, ticket: minted.ticket }
       ticketEvaluations = minted.evaluations
     }
-    let stoppedAtDeadline: ProbeEpochSummary['stoppedAtDeadline']
     const result = await runProbeEpoch({
       world: world.id,
       rules: world.rules,
@@ -126,10 +125,7 @@ const api = {
       withinMs: msUntilNextEpoch(world.rules, Date.now()),
       now: () => performance.now(),
       settings: { ...(options.basesPerTask ? { basesPerTask: options.basesPerTask } : {}), ...(options.spreadShare ? { spreadShare: options.spreadShare } : {}) },
-      onProgress: (p) => {
-        if (p.stoppedAtDeadline) stoppedAtDeadline = { asked: p.done, total: p.total }
-        onProgress({ ...p, phase: 'probing' })
-      },
+      onProgress: (p) => onProgress({ ...p, phase: 'probing' }),
     })
     const byKey = new Map(targets.map((t) => [t.providerKey, t]))
     for (const r of result.results) previousSuccess.set(r.target.providerKey, r.metrics.successRate)
@@ -147,7 +143,7 @@ const api = {
       })),
       unassigned: result.unassigned.length,
       unfinished: result.unfinished.length,
-      stoppedAtDeadline,
+      stoppedAtDeadline: result.stoppedAtDeadline,
       linkHints: result.linkHints.length,
       ticketEvaluations,
       events: result.events.map(encodeEvent),

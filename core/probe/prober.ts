@@ -128,6 +128,8 @@ export interface ProbeEpochResult {
   unassigned: ProbeTarget[]
   /** Targets with less than `minAskedShare` of their own suite asked by the deadline: not attested this epoch, and no receipts. */
   unfinished: ProbeTarget[]
+  /** Set when slow answers made the run stop at its deadline: how many of the probes were asked. */
+  stoppedAtDeadline: { asked: number; total: number } | undefined
   linkHints: Event[]
   /** Every signed event, receipts before the attestations that commit to them. */
   events: Event[]
@@ -151,9 +153,11 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
   // Slow answers must not carry the asking past the spread: what is signed after the epoch is late evidence.
   const deadline = o.now() + spreadMs
   const outcomes = new Map<string, ProbeOutcome[]>(targets.map((t) => [t.providerKey, []]))
+  let stoppedAtDeadline: ProbeEpochResult['stoppedAtDeadline']
   for (const [i, { target, challenge }] of order.entries()) {
     const started = o.now()
     if (started >= deadline) {
+      stoppedAtDeadline = { asked: i, total: order.length }
       o.onProgress?.({ done: i, total: order.length, last: undefined, stoppedAtDeadline: true })
       break
     }
@@ -170,15 +174,15 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
   }
   const results: TargetResult[] = []
   const unfinished: ProbeTarget[] = []
+  // A target's own suite and the linking challenges share no id (the suite is drawn for the target).
+  const linkingIds = new Set(linking.map((c) => toHex(c.id)))
   for (const target of targets) {
     const suite = suites.get(target.providerKey)!
     const sent = outcomes.get(target.providerKey)!
-    const ids = new Set(suite.map((c) => toHex(c.id)))
-    const own = sent.filter((x) => ids.has(toHex(x.challengeId)))
+    const own = sent.filter((x) => !linkingIds.has(toHex(x.challengeId)))
     if (own.length < settings.minAskedShare * suite.length) unfinished.push(target)
     else results.push(await attest(o, target, suite, own, sent))
   }
-  const linkingIds = new Set(linking.map((c) => toHex(c.id)))
   const hints = await linkHintsAmong(
     results.map((r) => ({
       targetRef: r.target.targetRef,
@@ -187,7 +191,7 @@ export async function runProbeEpoch(o: ProbeEpochOptions): Promise<ProbeEpochRes
     })),
   )
   const linkHints = await Promise.all(hints.map((h) => linkHintEvent(h, o.world, o.epoch, o.signer)))
-  return { results, unassigned, unfinished, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
+  return { results, unassigned, unfinished, stoppedAtDeadline, linkHints, events: [...results.flatMap((r) => [...r.receiptEvents, r.attestation]), ...linkHints] }
 }
 
 /**

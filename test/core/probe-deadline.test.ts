@@ -101,6 +101,7 @@ describe('the prober’s deadline', () => {
     for (const { from, to } of sleeps) expect(to).toBeLessThanOrEqual(Math.max(from, spreadMs))
     expect(progress.at(-1)).toEqual({ done: asks.length, total: probes, last: undefined, stoppedAtDeadline: true })
     expect(progress.filter((p) => p.stoppedAtDeadline)).toHaveLength(1)
+    expect(result.stoppedAtDeadline).toEqual({ asked: asks.length, total: probes })
 
     const askedOwn = (t: ProbeTarget) => {
       const own = new Set(suites.get(t.providerKey)!.map((c) => toHex(c.id)))
@@ -152,6 +153,7 @@ describe('the prober’s deadline', () => {
     const probes = [...suites.values()].reduce((n, s) => n + s.length + LINKING, 0)
     expect(asks).toHaveLength(probes)
     expect(progress.some((p) => p.stoppedAtDeadline)).toBe(false)
+    expect(result.stoppedAtDeadline).toBeUndefined()
     expect(progress.at(-1)).toMatchObject({ done: probes, total: probes })
     expect(result.unfinished).toEqual([])
     expect(result.results.map((r) => r.target)).toEqual(targets)
