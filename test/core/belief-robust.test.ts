@@ -5,9 +5,11 @@ import { robustAggregate, weightedMedian } from '../../core/index.js'
 
 const options = { madCutoff: 3, spreadFloor: 0.05, trimFraction: 0.1 }
 
-/** One to `maxLength` reports: values in [0, 1], weights in [minW, maxW]. */
+/** One to `maxLength` reports, as the aggregation takes them: values in [0, 1], weights in [minW, maxW]. */
 const weighted = (minW: number, maxW: number, maxLength: number) =>
-  fc.array(fc.record({ value: fc.double({ min: 0, max: 1, noNaN: true }), weight: fc.double({ min: minW, max: maxW, noNaN: true }) }), { minLength: 1, maxLength })
+  fc
+    .array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: minW, max: maxW, noNaN: true })), { minLength: 1, maxLength })
+    .map((reports) => ({ values: reports.map(([value]) => value), weights: reports.map(([, weight]) => weight) }))
 
 describe('robust aggregation', () => {
   it('takes the weighted median, by weight rather than by count', () => {
@@ -34,9 +36,7 @@ describe('robust aggregation', () => {
       fc.property(
         weighted(0.01, 4, 40),
         fc.double({ min: 0.2, max: 0.8, noNaN: true }),
-        (reports, truth) => {
-          const values = reports.map((r) => r.value)
-          const weights = reports.map((r) => r.weight)
+        ({ values, weights }, truth) => {
           const agg = robustAggregate(values, weights, options)
           expect(agg.value).toBeGreaterThanOrEqual(Math.min(...values) - 1e-12)
           expect(agg.value).toBeLessThanOrEqual(Math.max(...values) + 1e-12)
@@ -55,14 +55,12 @@ describe('robust aggregation', () => {
       fc.property(
         weighted(0.001, 5, 20),
         fc.double({ min: 0.01, max: 4, noNaN: true }),
-        (reports, unit) => {
-          const values = reports.map((r) => r.value)
-          const weights = reports.map((r) => r.weight)
+        ({ values, weights }, unit) => {
           const relative = robustAggregate(values, weights, options)
           const counted = robustAggregate(values, weights, { ...options, unitWeight: unit })
           expect(counted.value).toBe(relative.value)
           expect(counted.effectiveCount).toBeLessThanOrEqual(relative.effectiveCount)
-          const measurements = reports.reduce((sum, r, i) => sum + (counted.inliers[i] ? Math.min(1, r.weight / unit) : 0), 0)
+          const measurements = weights.reduce((sum, weight, i) => sum + (counted.inliers[i] ? Math.min(1, weight / unit) : 0), 0)
           expect(counted.effectiveCount).toBeLessThanOrEqual(measurements + 1e-9)
         },
       ),
