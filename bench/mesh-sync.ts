@@ -1,9 +1,9 @@
 /**
  * Delta sync over the real network: a relay process seeded with N signed
  * events, a fresh browser page pulling them from it over WebSockets, and a
- * second fresh page pulling them from the first over WebRTC (through a
- * signal-only relay, so nothing else can serve them). Also the JS heap of a
- * page that holds them.
+ * second fresh page pulling them from the first over WebRTC (signalled
+ * through a relay that keeps no log, once the replicating one is gone, so
+ * nothing else can serve them). Also the JS heap of a page that holds them.
  */
 import type { Browser, Page } from '@playwright/test'
 import { EventLog, MemoryEventStore, createWorld } from '../core/index.js'
@@ -16,6 +16,9 @@ export interface MeshSyncFigures {
   events: number
   relayIngestSeconds: number
   relayToBrowserSeconds: number
+  /** From B's page being up to its WebRTC connection to A (discovery through the signal-only relay, then the dial). */
+  browserConnectSeconds: number
+  /** From that connection to B holding every event. */
   browserToBrowserSeconds: number
   heapBytes: number | undefined
 }
@@ -58,13 +61,18 @@ export async function runMeshSync(browser: Browser, count: number, log: (text: s
     await seed.stop()
     log(`relay stored ${count.toLocaleString('en-US')} events in ${relayIngestSeconds.toFixed(1)} s`)
 
-    // A knows both relays; B knows only the signal-only one, so only A can serve B.
     const a = await openPage(browser, replicating.url, [replicating.multiaddr, signalOnly.multiaddr])
     const relayToBrowserSeconds = await timeUntilHolds(a, count, 'relay → fresh page', log)
+    // The replicating relay goes, so that only A can serve B: B would otherwise reach it through A's circuit
+    // address there and pull everything from both.
+    await replicating.kill('SIGTERM')
     const b = await openPage(browser, signalOnly.url)
+    const connectStarted = performance.now()
+    await until('B to connect to A over WebRTC', async () => ((await b.evaluate(async () => (await window.terrain.mesh).connections())).some((c) => c.kind === 'direct') ? true : undefined), 60_000)
+    const browserConnectSeconds = (performance.now() - connectStarted) / 1000
     const browserToBrowserSeconds = await timeUntilHolds(b, count, 'page → fresh page over WebRTC', log)
     const heapBytes = await measureHeap(b)
-    return { events: count, relayIngestSeconds, relayToBrowserSeconds, browserToBrowserSeconds, heapBytes }
+    return { events: count, relayIngestSeconds, relayToBrowserSeconds, browserConnectSeconds, browserToBrowserSeconds, heapBytes }
   } finally {
     await cleanupRelays()
   }

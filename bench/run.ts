@@ -85,6 +85,7 @@ try {
   }
   console.log(line('relay → fresh page (WebSocket)', mesh.relayToBrowserSeconds))
   console.log(line('page → fresh page (WebRTC)', mesh.browserToBrowserSeconds))
+  console.log(`  (before that sync, the fresh page took ${mesh.browserConnectSeconds.toFixed(1)} s to find the first and connect to it over WebRTC)`)
   console.log(`  relay ingest (Node, LevelDB): ${rate(mesh.events / mesh.relayIngestSeconds)}`)
   console.log(`  JS heap of a page holding ${mesh.events.toLocaleString('en-US')} events: ${mib(mesh.heapBytes)} (goal under 50 MB)`)
 

@@ -135,6 +135,8 @@ interface SyncRound {
 /** A sync batch from `peer` in hand: `checked` settles when validation ends (it is in `validating` until then), leaving `batch` if it succeeded. */
 interface BatchInHand {
   peer: string
+  /** Entries the batch came with. */
+  entries: number
   batch: PreparedBatch | undefined
   checked: Promise<void>
 }
@@ -161,6 +163,8 @@ export class Replica {
   private readonly validating = new Set<Promise<void>>()
   /** The write loop, while one runs. */
   private writing: Promise<void> | undefined
+  /** Woken each time the write loop takes a group out of `inHand` to store it. */
+  private waitingForStore: (() => void)[] = []
   /** Peers with a sync round under way (request sent, last batch not in). */
   private readonly rounds = new Map<string, SyncRound>()
 
@@ -231,6 +235,15 @@ export class Replica {
     this.send(peer, encodeFrame('syncRequest', encodeSyncRequest(request)))
   }
 
+  /**
+   * Resolves once every sync batch in hand is checked and stored (or has
+   * failed). `receive` returns before that, so that the next frame can be
+   * read while earlier ones are checked and written.
+   */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing
+  }
+
   /** Handle one inbound frame from `peer`. Never throws for bad input. */
   async receive(peer: string, bytes: Uint8Array): Promise<void> {
     this.countIn(bytes)
@@ -288,8 +301,7 @@ export class Replica {
     // Only answers to our own requests are taken: an unsolicited batch would make us verify at will.
     const round = this.rounds.get(peer)
     if (!round) return this.reject(peer, 'unsolicited-batch')
-    if (batch.done) this.rounds.delete(peer)
-    else round.alive = this.now() // an answer is arriving: the round is alive
+    round.alive = this.now() // an answer is arriving: the round is alive
     // A responder sends each origin's entries in slot order: those that continue what is filled here move the reach.
     for (const e of batch.entries) {
       const origin = toHex(e.replicaId)
@@ -298,7 +310,7 @@ export class Replica {
       round.advanced = true
     }
     // Validated in the background, several at once; stored in arrival order by the write loop.
-    const held: BatchInHand = { peer, batch: undefined, checked: Promise.resolve() }
+    const held: BatchInHand = { peer, entries: batch.entries.length, batch: undefined, checked: Promise.resolve() }
     held.checked = this.log
       .prepare(batch.entries)
       .then(
@@ -309,13 +321,40 @@ export class Replica {
     this.validating.add(held.checked)
     this.inHand.push(held)
     this.writing ??= this.writeQueued()
+    if (batch.done) await this.nextRound(peer, round)
+    // Backpressure on the sender: the stream is not read again while too much is being checked or waits to be stored.
     while (this.validating.size >= this.settings.maxBatchesValidating) await Promise.race(this.validating)
-    if (!batch.done) return
-    // A round that brought news may have been cut at the responder's limit: ask again at once, from where its
-    // batches reach, while they are still being checked and stored. Should some fail, the next anti-entropy
-    // round (from the store's own vector) asks for them again.
-    if (round.advanced && !this.rounds.has(peer)) this.requestRound(peer, mergeVectors(await this.log.store.versionVector(), round.reach.values()))
-    await this.writing
+    while (this.entriesInHand() > this.settings.maxEntriesPerRound) await new Promise<void>((wake) => this.waitingForStore.push(wake))
+  }
+
+  /**
+   * A round's last batch is in. A round that brought news may have been cut
+   * at the responder's limit: ask again at once, from where its batches
+   * reach, while they are still being checked and stored (should some fail,
+   * the next anti-entropy round, from the store's own vector, asks for them
+   * again). The round stays registered until then, so that anti-entropy
+   * does not start one from the store's lagging vector meanwhile and fetch
+   * the entries in flight a second time.
+   */
+  private async nextRound(peer: string, round: SyncRound): Promise<void> {
+    if (!round.advanced) {
+      this.rounds.delete(peer)
+      return
+    }
+    let vector: VersionVectorEntry[]
+    try {
+      vector = mergeVectors(await this.log.store.versionVector(), round.reach.values())
+    } catch (e) {
+      this.rounds.delete(peer)
+      throw e
+    }
+    if (this.rounds.get(peer) === round) this.requestRound(peer, vector)
+  }
+
+  private entriesInHand(): number {
+    let entries = 0
+    for (const held of this.inHand) entries += held.entries
+    return entries
   }
 
   /**
@@ -332,6 +371,7 @@ export class Replica {
         if (next.batch) group.push({ peer: next.peer, batch: next.batch })
         else this.metrics.storeFailures++
       }
+      for (const wake of this.waitingForStore.splice(0)) wake() // what is in hand went down
       if (group.length === 0) continue
       const merged: PreparedBatch = { accepted: group.flatMap((g) => g.batch.accepted), duplicates: 0, rejected: [] }
       let added: Set<string>

@@ -158,7 +158,12 @@ export async function runMeshSim(o: MeshSimOptions): Promise<MeshSimResult> {
       lastDeliveryMs = net.now
       if (publishing) deliveredWhilePublishing.add(`${id}:${name}`)
     })
-    net.attach(name, (from, frame) => (adversaries.has(name) ? Promise.resolve() : replica.receive(from, frame)))
+    // Each frame is taken in full (checked and stored) before the next: the simulated network's order alone decides a run.
+    net.attach(name, async (from, frame) => {
+      if (adversaries.has(name)) return
+      await replica.receive(from, frame)
+      await replica.settled()
+    })
     nodes.set(name, node)
   }
 
