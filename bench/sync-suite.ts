@@ -95,6 +95,7 @@ export async function runSyncSuite(events: number, progress: (text: string) => v
     const { to, frame } = queue.shift()!
     await (to === 'server' ? server.receive('client', frame) : client.receive('server', frame))
   }
+  await client.settled()
   const syncSeconds = (performance.now() - t3) / 1000
   validator.close()
   const stored = await fresh.count()

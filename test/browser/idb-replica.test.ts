@@ -36,6 +36,7 @@ describe('replica over IndexedDB', () => {
       const { to, frame } = queue.shift()!
       await (to === 'server' ? server.receive('client', frame) : client.receive('server', frame))
     }
+    await client.settled()
     expect(await idb.count()).toBe(300)
     expect(client.metrics.rejections.size).toBe(0)
     idb.close()
