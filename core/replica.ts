@@ -409,16 +409,21 @@ export class Replica {
       batchBytes = 0
     }
     for (const mine of await this.log.store.versionVector()) {
-      const after = theirs.get(toHex(mine.replicaId)) ?? 0n
-      if (after >= mine.counter || budget === 0) continue
-      // Every slot up to our counter is filled, so these are exactly the entries after theirs.
-      const missing = await this.log.store.entriesAfter(mine.replicaId, after, Math.min(budget, Number(mine.counter - after)))
-      budget -= missing.length
-      for (const stored of missing) {
-        const size = stored.event.length + 64
-        if (batch.length >= limit || batchBytes + size > MAX_FRAME_BYTES / 2) flush(false)
-        batch.push({ replicaId: stored.replicaId, seq: stored.seq, event: stored.event })
-        batchBytes += size
+      let after = theirs.get(toHex(mine.replicaId)) ?? 0n
+      // Every slot up to our counter is filled, so these are exactly the entries after theirs. Read a batch's worth at a
+      // time, so the first batch leaves at once instead of after the whole round is read (the requester is idle till then).
+      while (after < mine.counter && budget > 0) {
+        if (batch.length >= limit) flush(false)
+        const missing = await this.log.store.entriesAfter(mine.replicaId, after, Math.min(budget, limit, Number(mine.counter - after)))
+        if (missing.length === 0) break
+        budget -= missing.length
+        after = missing.at(-1)!.seq
+        for (const stored of missing) {
+          const size = stored.event.length + 64
+          if (batch.length >= limit || batchBytes + size > MAX_FRAME_BYTES / 2) flush(false)
+          batch.push({ replicaId: stored.replicaId, seq: stored.seq, event: stored.event })
+          batchBytes += size
+        }
       }
     }
     flush(true)

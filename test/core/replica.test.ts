@@ -16,6 +16,7 @@ import {
   createSigner,
   decodeFrame,
   decodeSyncRequest,
+  decodeSyncBatch,
   type AppendOptions,
   type BatchValidator,
   type Event,
@@ -254,6 +255,31 @@ describe('replica', () => {
     await replicas[1]!.receive('mallory', encodeFrame('syncBatch', encodeSyncBatch({ entries: [entry, entry], done: true })))
     expect(replicas[1]!.metrics.rejections.get('unsolicited-batch')).toBe(1)
     expect(await stores[1]!.count()).toBe(0)
+  })
+
+  it('reads a round a batch at a time, sending each batch before reading the next', async () => {
+    const events = await attestations(10)
+    const reads: { limit: number; sentBefore: number }[] = []
+    const sent: Uint8Array[] = []
+    /** Records each read's size and how many frames had gone out when it was made. */
+    class RecordingStore extends MemoryEventStore {
+      override async entriesAfter(...args: Parameters<MemoryEventStore['entriesAfter']>) {
+        reads.push({ limit: args[2], sentBefore: sent.length })
+        return super.entriesAfter(...args)
+      }
+    }
+    const source = new EventLog(f.world.id, new RecordingStore())
+    for (const e of events) await source.author(e)
+    const server = new Replica(source, { send: (_to, frame) => sent.push(frame) }, () => [], { maxBatchEntries: 4, maxEntriesPerRound: 12 })
+    await server.receive('client', encodeFrame('syncRequest', encodeSyncRequest({ world: f.world.id, vector: [], maxEntries: 4 })))
+    expect(reads).toEqual([
+      { limit: 4, sentBefore: 0 },
+      { limit: 4, sentBefore: 1 },
+      { limit: 2, sentBefore: 2 },
+    ])
+    const batches = sent.map((frame) => decodeSyncBatch(decodeFrame(frame).payload))
+    expect(batches.map((b) => b.entries.map((e) => e.seq))).toEqual([[1n, 2n, 3n, 4n], [5n, 6n, 7n, 8n], [9n, 10n]])
+    expect(batches.map((b) => b.done)).toEqual([false, false, true])
   })
 
   it('keeps a round registered from its last batch until the next request is out, so anti-entropy meanwhile starts no second one', async () => {
