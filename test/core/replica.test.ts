@@ -18,6 +18,7 @@ import {
   decodeSyncRequest,
   decodeSyncBatch,
   type AppendOptions,
+  type ReplicaSettings,
   type BatchValidator,
   type Event,
 } from '../../core/index.js'
@@ -58,6 +59,27 @@ async function attestations(count: number): Promise<Event[]> {
     events.push(await createEvent({ type: 'attestation', attestation }))
   }
   return events
+}
+
+/** A memory store whose appends each wait until the test calls their gate. */
+function heldAppends(): { store: MemoryEventStore; gates: (() => void)[] } {
+  const gates: (() => void)[] = []
+  class HeldStore extends MemoryEventStore {
+    override async append(...args: Parameters<MemoryEventStore['append']>) {
+      await new Promise<void>((resolve) => gates.push(resolve))
+      return super.append(...args)
+    }
+  }
+  return { store: new HeldStore(), gates }
+}
+
+/** A server over `source` answering rounds of 4 in batches of 2, and a client over `target`; the test delivers the frames. */
+function queuedPair(source: EventLog, target: MemoryEventStore, clientSettings: Partial<ReplicaSettings> = {}) {
+  const toServer: Uint8Array[] = []
+  const toClient: Uint8Array[] = []
+  const server = new Replica(source, { send: (_to, frame) => toClient.push(frame) }, () => [], { maxBatchEntries: 2, maxEntriesPerRound: 4 })
+  const client = new Replica(new EventLog(f.world.id, target), { send: (_to, frame) => toServer.push(frame) }, () => [], clientSettings)
+  return { server, client, toServer, toClient }
 }
 
 describe('event log', () => {
@@ -143,19 +165,9 @@ describe('replica', () => {
     const source = new EventLog(f.world.id, new MemoryEventStore())
     const authored = []
     for (const e of await attestations(10)) authored.push(await source.author(e))
-    const held: (() => void)[] = []
-    /** Appends wait for the test: the round's batches are in hand, none stored. */
-    class HeldStore extends MemoryEventStore {
-      override async append(...args: Parameters<MemoryEventStore['append']>) {
-        await new Promise<void>((resolve) => held.push(resolve))
-        return super.append(...args)
-      }
-    }
-    const target = new HeldStore()
-    const toServer: Uint8Array[] = []
-    const toClient: Uint8Array[] = []
-    const server = new Replica(source, { send: (_to, frame) => toClient.push(frame) }, () => [], { maxBatchEntries: 2, maxEntriesPerRound: 4 })
-    const client = new Replica(new EventLog(f.world.id, target), { send: (_to, frame) => toServer.push(frame) }, () => [])
+    // Appends wait for the test: the round's batches are in hand, none stored.
+    const { store: target, gates: held } = heldAppends()
+    const { server, client, toServer, toClient } = queuedPair(source, target)
     await client.syncWith('server')
     await server.receive('client', toServer.shift()!)
     expect(toClient).toHaveLength(2) // 4 entries in batches of 2: the round is cut at the server's limit
@@ -296,10 +308,7 @@ describe('replica', () => {
       }
     }
     const target = new SlowVectorStore()
-    const toServer: Uint8Array[] = []
-    const toClient: Uint8Array[] = []
-    const server = new Replica(source, { send: (_to, frame) => toClient.push(frame) }, () => [], { maxBatchEntries: 2, maxEntriesPerRound: 4 })
-    const client = new Replica(new EventLog(f.world.id, target), { send: (_to, frame) => toServer.push(frame) }, () => [])
+    const { server, client, toServer, toClient } = queuedPair(source, target)
     await client.syncWith('server')
     await server.receive('client', toServer.shift()!)
     target.armed = true
@@ -320,18 +329,8 @@ describe('replica', () => {
   it('reads on while earlier batches are stored, and holds the sender back once more than a round’s entries wait for the store', async () => {
     const source = new EventLog(f.world.id, new MemoryEventStore())
     for (const e of await attestations(8)) await source.author(e)
-    const appendGates: (() => void)[] = []
-    class GatedStore extends MemoryEventStore {
-      override async append(...args: Parameters<MemoryEventStore['append']>) {
-        await new Promise<void>((resolve) => appendGates.push(resolve))
-        return super.append(...args)
-      }
-    }
-    const target = new GatedStore()
-    const toServer: Uint8Array[] = []
-    const toClient: Uint8Array[] = []
-    const server = new Replica(source, { send: (_to, frame) => toClient.push(frame) }, () => [], { maxBatchEntries: 2, maxEntriesPerRound: 4 })
-    const client = new Replica(new EventLog(f.world.id, target), { send: (_to, frame) => toServer.push(frame) }, () => [], { maxBatchEntries: 2, maxEntriesPerRound: 4 })
+    const { store: target, gates: appendGates } = heldAppends()
+    const { server, client, toServer, toClient } = queuedPair(source, target, { maxBatchEntries: 2, maxEntriesPerRound: 4 })
     await client.syncWith('server')
     await server.receive('client', toServer.shift()!)
     // Round one: the first batch goes to the store (held open), the second waits in hand; both frames are taken at once.
