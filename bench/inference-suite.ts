@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from '@playwright/test'
 import { cleanupRelays, freePort, startRelay, until } from '../test/relay/support/relay-process.js'
-import { meshPeerId, openMeshPage } from '../test/e2e/support/mesh-page.js'
+import { hasDirect, meshPeerId, openMeshPage } from '../test/e2e/support/mesh-page.js'
 
 export interface InferenceFigures {
   buildExistingMs: number[]
@@ -62,8 +62,6 @@ function ask(page: Page, hops: string[], fresh: boolean): Promise<AnswerFigures>
 }
 
 const dropDirect = (page: Page, peer: string) => page.evaluate(`window.terrain.mesh.then((mesh) => mesh.dropDirect(${JSON.stringify(peer)}))`)
-const hasDirect = async (page: Page, peer: string) =>
-  ((await page.evaluate('window.terrain.mesh.then((mesh) => mesh.connections())')) as { peer: string; kind: string }[]).some((c) => c.peer === peer && c.kind === 'direct')
 
 function record(route: RouteFigures, answer: AnswerFigures): void {
   route.firstTokenMs.push(answer.firstTokenMs)

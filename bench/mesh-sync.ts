@@ -10,7 +10,7 @@ import { EventLog, MemoryEventStore, createWorld } from '../core/index.js'
 import { signedEvents, startMeshClient } from '../test/relay/support/mesh-client.js'
 import { cleanupRelays, startRelay, until } from '../test/relay/support/relay-process.js'
 import { measureHeap } from './heap.js'
-import { openMeshPage } from '../test/e2e/support/mesh-page.js'
+import { hasDirect, meshPeerId, openMeshPage } from '../test/e2e/support/mesh-page.js'
 
 export interface MeshSyncFigures {
   events: number
@@ -68,7 +68,8 @@ export async function runMeshSync(browser: Browser, count: number, log: (text: s
     await replicating.kill('SIGTERM')
     const b = await openPage(browser, signalOnly.url)
     const connectStarted = performance.now()
-    await until('B to connect to A over WebRTC', async () => ((await b.evaluate(async () => (await window.terrain.mesh).connections())).some((c) => c.kind === 'direct') ? true : undefined), 60_000)
+    const aPeerId = await meshPeerId(a)
+    await until('B to connect to A over WebRTC', async () => ((await hasDirect(b, aPeerId)) ? true : undefined), 60_000)
     const browserConnectSeconds = (performance.now() - connectStarted) / 1000
     const browserToBrowserSeconds = await timeUntilHolds(b, count, 'page → fresh page over WebRTC', log)
     const heapBytes = await measureHeap(b)

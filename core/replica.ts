@@ -337,18 +337,16 @@ export class Replica {
    * the entries in flight a second time.
    */
   private async nextRound(peer: string, round: SyncRound): Promise<void> {
-    if (!round.advanced) {
-      this.rounds.delete(peer)
-      return
-    }
-    let vector: VersionVectorEntry[]
+    let vector: VersionVectorEntry[] | undefined
     try {
-      vector = mergeVectors(await this.log.store.versionVector(), round.reach.values())
-    } catch (e) {
-      this.rounds.delete(peer)
-      throw e
+      if (round.advanced) vector = mergeVectors(await this.log.store.versionVector(), round.reach.values())
+    } finally {
+      // Unless anti-entropy replaced the round meanwhile (it looked lost): then that one stands.
+      if (this.rounds.get(peer) === round) {
+        if (vector) this.requestRound(peer, vector)
+        else this.rounds.delete(peer) // nothing new, or the store failed: the round is over
+      }
     }
-    if (this.rounds.get(peer) === round) this.requestRound(peer, vector)
   }
 
   private entriesInHand(): number {

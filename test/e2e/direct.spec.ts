@@ -3,9 +3,9 @@
  * no log and forwards no events, so whatever reaches a page came over the
  * pages' direct connection.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test'
+import { expect, test, type Browser } from '@playwright/test'
 import { cleanupRelays, startRelay, type RelayProcess } from '../relay/support/relay-process.js'
-import { meshPeerId, openMeshPage } from './support/mesh-page.js'
+import { hasDirect, meshPeerId, openMeshPage } from './support/mesh-page.js'
 
 let relay: RelayProcess
 
@@ -19,15 +19,12 @@ test.afterAll(async () => {
 
 const openPeer = (browser: Browser) => openMeshPage(browser, relay.url, { failOnPageError: false })
 
-const directTo = (page: Page, peer: string) =>
-  page.evaluate(async (p) => (await window.terrain.mesh).connections().some((c) => c.kind === 'direct' && c.peer === p), peer)
-
 test('two pages find each other, connect over WebRTC and exchange events with the relay carrying none', async ({ browser }) => {
   const a = await openPeer(browser)
   const b = await openPeer(browser)
   const [idA, idB] = [await meshPeerId(a), await meshPeerId(b)]
-  await expect.poll(() => directTo(a, idB), { timeout: 45_000 }).toBe(true)
-  await expect.poll(() => directTo(b, idA), { timeout: 10_000 }).toBe(true)
+  await expect.poll(() => hasDirect(a, idB), { timeout: 45_000 }).toBe(true)
+  await expect.poll(() => hasDirect(b, idA), { timeout: 10_000 }).toBe(true)
   const fromA = await a.evaluate(async () => (await window.terrain.mesh).endorseRules(0.5))
   const fromB = await b.evaluate(async () => (await window.terrain.mesh).endorseRules(0.25))
   await expect.poll(() => b.evaluate(async (id) => (await window.terrain.mesh).hasEvent(id), fromA), { timeout: 30_000 }).toBe(true)

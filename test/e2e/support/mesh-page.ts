@@ -32,3 +32,10 @@ export async function openMeshPage(browser: Browser, url: string, options: MeshP
 }
 
 export const meshPeerId = (page: Page): Promise<string> => page.evaluate(async () => (await window.terrain.mesh).peerId)
+
+/**
+ * Whether `page` has a direct (WebRTC) connection to `peer`. The page script is a string: tsx (which runs the bench)
+ * would wrap a function's inner arrows in helpers the page lacks.
+ */
+export const hasDirect = async (page: Page, peer: string): Promise<boolean> =>
+  ((await page.evaluate('window.terrain.mesh.then((mesh) => mesh.connections())')) as { peer: string; kind: string }[]).some((c) => c.peer === peer && c.kind === 'direct')
