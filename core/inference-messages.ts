@@ -28,7 +28,8 @@ export interface InferenceRequest {
 
 export type InferenceResponse =
   | { type: 'start'; model: string; runtime: string }
-  | { type: 'token'; text: string }
+  /** Pieces of text in the order the model made them, one a token: a fast model's tokens share a message. */
+  | { type: 'tokens'; texts: string[] }
   | { type: 'end'; finishReason: 'stop' | 'length'; tokens: number }
   | { type: 'error'; code: string; message: string }
 
@@ -51,6 +52,46 @@ export function encodeInferenceMessage(message: InferenceMessage): Uint8Array {
   const out = new Uint8Array(4 + json.length)
   new DataView(out.buffer).setUint32(0, json.length)
   out.set(json, 4)
+  return out
+}
+
+/** UTF-8 bytes of token text one `tokens` message gathers before the next begins: well inside the message limit. */
+const TOKENS_MESSAGE_TEXT_BYTES = 16 * 1024
+
+/**
+ * Encodes responses that leave together, merging each run of `tokens`
+ * messages into one (a token costs a few bytes instead of a message's
+ * framing and JSON keys, so a fast model's burst fits in fewer cells).
+ */
+export function encodeInferenceResponses(responses: readonly InferenceResponse[]): Uint8Array {
+  const merged: InferenceResponse[] = []
+  let run: string[] | undefined
+  let runBytes = 0
+  for (const response of responses) {
+    if (response.type !== 'tokens') {
+      merged.push(response)
+      run = undefined
+      continue
+    }
+    for (const text of response.texts) {
+      const bytes = text.length * 3 // a UTF-16 unit is at most 3 UTF-8 bytes: a bound, without encoding
+      if (run === undefined || runBytes + bytes > TOKENS_MESSAGE_TEXT_BYTES) {
+        run = []
+        runBytes = 0
+        merged.push({ type: 'tokens', texts: run })
+      }
+      run.push(text)
+      runBytes += bytes
+    }
+  }
+  const parts = merged.map(encodeInferenceMessage)
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
   return out
 }
 
@@ -78,8 +119,8 @@ export function checkInferenceMessage(value: unknown): InferenceMessage {
     case 'start':
       if (!isString(m.model) || !isString(m.runtime)) throw bad('start needs model and runtime')
       return m as unknown as InferenceResponse
-    case 'token':
-      if (!isString(m.text)) throw bad('token needs text')
+    case 'tokens':
+      if (!Array.isArray(m.texts) || m.texts.length === 0 || !m.texts.every(isString)) throw bad('tokens needs a non-empty array of texts')
       return m as unknown as InferenceResponse
     case 'end':
       if ((m.finishReason !== 'stop' && m.finishReason !== 'length') || !isCount(m.tokens, 2 ** 31)) throw bad('end needs finishReason and tokens')

@@ -11,6 +11,7 @@ import type { CircuitStream } from './circuit/stream.js'
 import { TerrainError } from './errors.js'
 import {
   encodeInferenceMessage,
+  encodeInferenceResponses,
   InferenceMessageReader,
   InferenceProtocolError,
   type InferenceRequest,
@@ -75,7 +76,7 @@ export interface ServeInferenceOptions {
  * `onError`; nothing throws out of here.
  */
 export async function serveInference(stream: CircuitStream, engine: InferenceEngine, options: ServeInferenceOptions): Promise<void> {
-  const writer = new CoalescingWriter(stream, options.scheduler, options.coalesceMs ?? defaultTokenCoalesceMs)
+  const writer = new CoalescingWriter(stream, options.scheduler, options.coalesceMs ?? defaultTokenCoalesceMs, encodeInferenceResponses)
   // Any failed write means the circuit is gone: generation stops at the next `cancelled()`.
   const attempt = (write: () => void) => {
     try {
@@ -87,14 +88,14 @@ export async function serveInference(stream: CircuitStream, engine: InferenceEng
   try {
     const request = await readRequest(stream)
     // The start rides with the first token (or the end), so it costs no cell and delays nothing.
-    writer.hold(encodeInferenceMessage({ type: 'start', model: engine.model, runtime: engine.runtime }))
-    const end = await engine.generate(request, (text) => attempt(() => writer.write(encodeInferenceMessage({ type: 'token', text }))), () => writer.failed)
-    attempt(() => writer.writeNow(encodeInferenceMessage({ type: 'end', ...end })))
+    writer.hold({ type: 'start', model: engine.model, runtime: engine.runtime })
+    const end = await engine.generate(request, (text) => attempt(() => writer.write({ type: 'tokens', texts: [text] })), () => writer.failed)
+    attempt(() => writer.writeNow({ type: 'end', ...end }))
     stream.end()
   } catch (e) {
     options.onError?.(e)
     const code = e instanceof TerrainError ? e.code : 'provider-error'
-    attempt(() => writer.writeNow(encodeInferenceMessage({ type: 'error', code, message: e instanceof Error ? e.message : String(e) })))
+    attempt(() => writer.writeNow({ type: 'error', code, message: e instanceof Error ? e.message : String(e) }))
     stream.end()
   }
 }
@@ -123,8 +124,8 @@ export async function* requestInference(
         case 'start':
           onStart({ model: message.model, runtime: message.runtime })
           break
-        case 'token':
-          yield message.text
+        case 'tokens':
+          yield* message.texts
           break
         case 'end':
           return { finishReason: message.finishReason, tokens: message.tokens }

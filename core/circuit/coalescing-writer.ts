@@ -5,15 +5,19 @@
  * token a cell pays both for every token. The first write after a quiet
  * spell leaves at once, so a first token is never held back; writes within
  * `intervalMs` of the last flush wait for the interval to end and leave
- * together. An interval of 0 writes through.
+ * together. An interval of 0 writes through. What waits are items, packed
+ * into bytes only when they leave, so a packer can merge them (an answer's
+ * tokens into one message).
  */
-import { concatBytes } from '../bytes.js'
 import { CircuitError } from './errors.js'
 import type { Scheduler } from './scheduler.js'
 import type { CircuitStream } from './stream.js'
 
-export class CoalescingWriter {
-  private pending: Uint8Array[] = []
+/** The bytes for items that leave together, in order. */
+export type ItemPacker<T> = (items: readonly T[]) => Uint8Array
+
+export class CoalescingWriter<T> {
+  private pending: T[] = []
   private lastFlush = Number.NEGATIVE_INFINITY
   private cancelTimer: (() => void) | undefined
   private failure: unknown
@@ -22,6 +26,7 @@ export class CoalescingWriter {
     private readonly stream: CircuitStream,
     private readonly scheduler: Scheduler,
     private readonly intervalMs: number,
+    private readonly pack: ItemPacker<T>,
   ) {
     if (!(intervalMs >= 0 && intervalMs <= 1000)) throw new CircuitError('circuit/invalid-setting', `a coalescing interval must be in [0, 1000] ms, not ${intervalMs}`, 'intervalMs')
   }
@@ -31,23 +36,23 @@ export class CoalescingWriter {
     return this.failure !== undefined
   }
 
-  /** Adds `bytes` to go out with the next write or flush, without sending anything now. */
-  hold(bytes: Uint8Array): void {
+  /** Adds `item` to go out with the next write or flush, without sending anything now. */
+  hold(item: T): void {
     if (this.failure !== undefined) throw this.failure
-    this.pending.push(bytes)
+    this.pending.push(item)
   }
 
-  /** Sends `bytes` (with anything held) now if the stream was quiet for an interval, else at the interval's end. */
-  write(bytes: Uint8Array): void {
-    this.hold(bytes)
+  /** Sends `item` (with anything held) now if the stream was quiet for an interval, else at the interval's end. */
+  write(item: T): void {
+    this.hold(item)
     const wait = this.lastFlush + this.intervalMs - this.scheduler.now()
     if (wait <= 0) return this.flush()
     this.cancelTimer ??= this.scheduler.schedule(wait, () => this.flushQuietly())
   }
 
-  /** Sends `bytes`, after anything held, now: for the last write of a stream. */
-  writeNow(bytes: Uint8Array): void {
-    this.hold(bytes)
+  /** Sends `item`, after anything held, now: for the last write of a stream. */
+  writeNow(item: T): void {
+    this.hold(item)
     this.flush()
   }
 
@@ -58,10 +63,10 @@ export class CoalescingWriter {
     if (this.failure !== undefined) throw this.failure
     this.lastFlush = this.scheduler.now()
     if (this.pending.length === 0) return
-    const bytes = this.pending.length === 1 ? this.pending[0]! : concatBytes(...this.pending)
+    const items = this.pending
     this.pending = []
     try {
-      this.stream.write(bytes)
+      this.stream.write(this.pack(items))
     } catch (e) {
       this.failure = e
       throw e

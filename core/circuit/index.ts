@@ -67,7 +67,7 @@ export { ClientOnion, cellNonce, openBody, sealBody, xorBody, type Direction } f
 export { ManualScheduler, type Scheduler } from './scheduler.js'
 export { CellMux, type CellChannel, type CellMuxOptions, type CellReceiver, type CircuitEnd } from './channel.js'
 export type { CircuitStream } from './stream.js'
-export { CoalescingWriter } from './coalescing-writer.js'
+export { CoalescingWriter, type ItemPacker } from './coalescing-writer.js'
 export { CircuitClient, MAX_PATH_HOPS, type CircuitClientOptions, type ClientCircuit, type ClientCircuitState, type PathHop } from './client.js'
 export { CircuitHop, type CircuitDialer, type CircuitHopOptions, type ExitHandler, type HopObservation } from './hop.js'
 export { MemoryLink, type CellTap } from './memory-channel.js'

@@ -22,12 +22,13 @@ function recordingStream(scheduler: ManualScheduler) {
 }
 
 const bytes = (...xs: number[]) => new Uint8Array(xs)
+const concatAll = (items: readonly Uint8Array[]) => concatBytes(...items)
 
 describe('CoalescingWriter', () => {
   it('sends the first write at once and gathers the next ones until the interval ends', () => {
     const scheduler = new ManualScheduler()
     const { stream, writes } = recordingStream(scheduler)
-    const writer = new CoalescingWriter(stream, scheduler, 16)
+    const writer = new CoalescingWriter(stream, scheduler, 16, concatAll)
     writer.write(bytes(1))
     expect(writes).toEqual([{ at: 0, bytes: bytes(1) }])
     scheduler.advance(5)
@@ -46,7 +47,7 @@ describe('CoalescingWriter', () => {
   it('holds bytes until the next write, and writeNow sends everything without waiting', () => {
     const scheduler = new ManualScheduler()
     const { stream, writes } = recordingStream(scheduler)
-    const writer = new CoalescingWriter(stream, scheduler, 16)
+    const writer = new CoalescingWriter(stream, scheduler, 16, concatAll)
     writer.hold(bytes(9))
     expect(writes).toHaveLength(0)
     writer.write(bytes(1))
@@ -60,7 +61,7 @@ describe('CoalescingWriter', () => {
   it('writes through with an interval of 0', () => {
     const scheduler = new ManualScheduler()
     const { stream, writes } = recordingStream(scheduler)
-    const writer = new CoalescingWriter(stream, scheduler, 0)
+    const writer = new CoalescingWriter(stream, scheduler, 0, concatAll)
     for (let i = 0; i < 5; i++) writer.write(bytes(i))
     expect(writes.map((w) => [...w.bytes])).toEqual([[0], [1], [2], [3], [4]])
   })
@@ -68,7 +69,7 @@ describe('CoalescingWriter', () => {
   it('keeps a failure from a timed flush and throws it at the next write', () => {
     const scheduler = new ManualScheduler()
     const { stream, fail } = recordingStream(scheduler)
-    const writer = new CoalescingWriter(stream, scheduler, 16)
+    const writer = new CoalescingWriter(stream, scheduler, 16, concatAll)
     writer.write(bytes(1))
     writer.write(bytes(2))
     const gone = new CircuitError('circuit/destroyed', 'the circuit is gone')
@@ -81,7 +82,7 @@ describe('CoalescingWriter', () => {
 
   it.each([-1, 1001, Number.NaN, Number.POSITIVE_INFINITY])('refuses an interval of %s', (interval) => {
     const scheduler = new ManualScheduler()
-    expect(() => new CoalescingWriter(recordingStream(scheduler).stream, scheduler, interval)).toThrow(
+    expect(() => new CoalescingWriter(recordingStream(scheduler).stream, scheduler, interval, concatAll)).toThrow(
       expect.objectContaining({ code: 'circuit/invalid-setting', reason: 'intervalMs' }),
     )
   })
@@ -94,7 +95,7 @@ describe('CoalescingWriter', () => {
         (interval, steps) => {
           const scheduler = new ManualScheduler()
           const { stream, writes } = recordingStream(scheduler)
-          const writer = new CoalescingWriter(stream, scheduler, interval)
+          const writer = new CoalescingWriter(stream, scheduler, interval, concatAll)
           for (const step of steps) {
             scheduler.advance(step.gap)
             writer.write(step.data)

@@ -31,7 +31,7 @@ import {
 export const oneOfEachInferenceMessage: InferenceMessage[] = [
   { type: 'request', messages: [{ role: 'user', content: 'reverse: abc\n=' }], maxTokens: 16, temperature: 0 },
   { type: 'start', model: 'terrain-tiny', runtime: 'wasm' },
-  { type: 'token', text: 'c' },
+  { type: 'tokens', texts: ['c', 'b'] },
   { type: 'end', finishReason: 'stop', tokens: 3 },
   { type: 'error', code: 'model-failed', message: 'out of memory' },
 ]

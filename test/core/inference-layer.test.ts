@@ -5,7 +5,9 @@ import {
   createEvent,
   createSigner,
   encodeInferenceMessage,
+  encodeInferenceResponses,
   type InferenceMessage,
+  type InferenceResponse,
   encodeEvent,
   epochAt,
   isDescriptorEvent,
@@ -45,6 +47,52 @@ describe('inference messages', () => {
     )
   })
 
+  const readAll = (bytes: Uint8Array) => {
+    const reader = new InferenceMessageReader()
+    const out = reader.push(bytes)
+    reader.finish()
+    return out
+  }
+
+  it('leave together with each run of tokens merged into one message', () => {
+    const start: InferenceResponse = { type: 'start', model: 'm', runtime: 'r' }
+    const end: InferenceResponse = { type: 'end', finishReason: 'stop', tokens: 3 }
+    const packed = encodeInferenceResponses([start, { type: 'tokens', texts: ['a'] }, { type: 'tokens', texts: ['b', 'c'] }, end])
+    expect(readAll(packed)).toEqual([start, { type: 'tokens', texts: ['a', 'b', 'c'] }, end])
+    // 33 one-byte tokens and the end in fewer bytes than one message a token took.
+    const burst = encodeInferenceResponses([...Array.from({ length: 33 }, () => ({ type: 'tokens' as const, texts: ['x'] })), end])
+    expect(burst.length).toBeLessThan(33 * encodeInferenceMessage({ type: 'tokens', texts: ['x'] }).length / 3)
+  })
+
+  it('split a long run of tokens into messages inside the size limit', () => {
+    const piece = 'é'.repeat(1000)
+    const responses: InferenceResponse[] = Array.from({ length: 100 }, () => ({ type: 'tokens', texts: [piece] }))
+    const out = readAll(encodeInferenceResponses(responses))
+    expect(out.length).toBeGreaterThan(1)
+    expect(out.flatMap((m) => (m.type === 'tokens' ? m.texts : []))).toEqual(Array(100).fill(piece))
+  })
+
+  it('property: packing keeps every response and token text, in order', () => {
+    const response = fc.oneof(
+      fc.array(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 4 }).map((texts): InferenceResponse => ({ type: 'tokens', texts })),
+      fc.constant<InferenceResponse>({ type: 'start', model: 'm', runtime: 'r' }),
+      fc.constant<InferenceResponse>({ type: 'end', finishReason: 'length', tokens: 9 }),
+    )
+    fc.assert(
+      fc.property(fc.array(response, { minLength: 1, maxLength: 30 }), (responses) => {
+        const out = readAll(encodeInferenceResponses(responses))
+        // The same sequence once consecutive token runs are joined.
+        const joined: InferenceResponse[] = []
+        for (const r of responses) {
+          const last = joined.at(-1)
+          if (r.type === 'tokens' && last?.type === 'tokens') joined[joined.length - 1] = { type: 'tokens', texts: [...last.texts, ...r.texts] }
+          else joined.push(r)
+        }
+        expect(out).toEqual(joined)
+      }),
+    )
+  })
+
   it('refuse oversized, non-JSON, ill-shaped and truncated messages with typed errors', () => {
     const oversized = new Uint8Array(4)
     new DataView(oversized.buffer).setUint32(0, MAX_INFERENCE_MESSAGE_BYTES + 1)
@@ -57,11 +105,13 @@ describe('inference messages', () => {
       return out
     }
     expect(() => new InferenceMessageReader().push(framed('{nope'))).toThrow(expect.objectContaining({ code: 'bad-json' }))
-    expect(() => new InferenceMessageReader().push(framed('{"type":"token"}'))).toThrow(expect.objectContaining({ code: 'bad-message' }))
+    for (const tokens of ['{"type":"tokens"}', '{"type":"tokens","texts":[]}', '{"type":"tokens","texts":["a",7]}', '{"type":"token","text":"a"}']) {
+      expect(() => new InferenceMessageReader().push(framed(tokens))).toThrow(expect.objectContaining({ code: 'bad-message' }))
+    }
     expect(() => new InferenceMessageReader().push(framed('{"type":"request","messages":[],"maxTokens":1,"temperature":0}'))).toThrow(
       expect.objectContaining({ code: 'bad-message' }),
     )
-    expect(() => encodeInferenceMessage({ type: 'token', text: 'x'.repeat(MAX_INFERENCE_MESSAGE_BYTES) })).toThrow(InferenceProtocolError)
+    expect(() => encodeInferenceMessage({ type: 'tokens', texts: ['x'.repeat(MAX_INFERENCE_MESSAGE_BYTES)] })).toThrow(InferenceProtocolError)
     const reader = new InferenceMessageReader()
     reader.push(encodeInferenceMessage(messages[2]!).subarray(0, 7))
     expect(() => reader.finish()).toThrow(expect.objectContaining({ code: 'truncated-message' }))
