@@ -13,7 +13,7 @@ import { encodeEvent } from './structs.js'
 import { MAX_EVENT_BYTES, type EventRejection, type RejectionReport } from './events.js'
 import type { AppendOptions, EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
-import { decodeLogRecord, recordOrigin, validateDecodedRecord, type LogRecord } from './log-record.js'
+import { batchOrigins, decodeLogRecord, recordOrigin, validateDecodedRecord, type LogRecord } from './log-record.js'
 import type { LogEntry } from './sync-messages.js'
 import type { Bytes32, Event } from './types.js'
 
@@ -136,15 +136,16 @@ export class EventLog {
         await Promise.all(
           fresh.map(({ entry, record }) => validateDecodedRecord(record, entry.event, { ...context, ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}) })),
         )
+    const originOf = batchOrigins()
     return fresh.map(({ entry, record, slotHolder }, i) => {
       const verdict = verdicts[i]
-      return verdict ? new IngestError(verdict.code, verdict.message) : this.checkSlot(entry, record, slotHolder)
+      return verdict ? new IngestError(verdict.code, verdict.message) : this.checkSlot(entry, record, originOf(record), slotHolder)
     })
   }
 
   /** What validation of the record alone cannot see: whether it sits in the right origin slot. */
-  private checkSlot(entry: LogEntry, record: LogRecord, slotHolder: Bytes32 | undefined): IngestError | undefined {
-    if (!equalBytes(recordOrigin(record), entry.replicaId)) {
+  private checkSlot(entry: LogEntry, record: LogRecord, origin: Bytes32, slotHolder: Bytes32 | undefined): IngestError | undefined {
+    if (!equalBytes(origin, entry.replicaId)) {
       return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
     }
     if (entry.seq < 1n) return new IngestError('bad-seq', 'sequence numbers start at 1')

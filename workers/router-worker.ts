@@ -30,6 +30,7 @@ import {
   type Signer,
 } from '../core/index.js'
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
+import { unpackEvents, type PackedEvents } from './packed-events.js'
 
 /** How often epochs are checked for closing. */
 const TICK_MS = 1_000
@@ -81,8 +82,8 @@ const api = {
    * Epochs start closing only after it, so none closes before its evidence
    * is in.
    */
-  async replay(records: Uint8Array[]): Promise<void> {
-    for (const bytes of records) await take(bytes, true)
+  async replay(records: PackedEvents): Promise<void> {
+    for (const bytes of unpackEvents(records)) await take(bytes, true)
     ticking ??= setInterval(() => void tick(), TICK_MS)
   },
 
@@ -100,8 +101,8 @@ const api = {
   },
 
   /** Control-plane records as the log stores them: the log worker hands over each stored batch in one call. */
-  async ingest(records: Uint8Array[]): Promise<void> {
-    for (const bytes of records) await take(bytes, false)
+  async ingest(records: PackedEvents): Promise<void> {
+    for (const bytes of unpackEvents(records)) await take(bytes, false)
   },
 
   /** Seals events this peer signed (its prober's evidence) for the log to publish; refuses outside the control plane. */
