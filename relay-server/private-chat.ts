@@ -173,6 +173,8 @@ export class PrivateChat {
       if (e instanceof CircuitError) throw e
       throw new CircuitError('circuit/extend-failed', `could not reach the entry hop ${entry.toString()}: ${e instanceof Error ? e.message : String(e)}`)
     }
+    // One circuit a provider: one pinned elsewhere gives way to this one rather than idle on until its timeout.
+    open?.circuit.destroy()
     this.circuits.set(provider.providerKey, { circuit, path })
     return { circuit, path, builtMs: performance.now() - started }
   }

@@ -112,6 +112,14 @@ test('a prompt is answered by the provider page’s model through a 3-hop circui
   // Every cell any of them wrote had the same length.
   for (const page of [chat.page, entry.page, middle.page, provider.page]) expect(await cellSizes(page)).toEqual([CELL_BYTES])
 
+  // Another path pinned to the same provider replaces the circuit: the first one is torn down at once, not left to idle.
+  const again = await chat.page.evaluate(
+    async ({ hops, prompt }) => (await (await window.terrain.mesh).chat.ask([{ role: 'user', content: prompt }], { pinnedHops: hops, maxTokens: 24, temperature: 0, onToken: () => {} })).text,
+    { hops: [middle.peerId, entry.peerId], prompt: PROMPT },
+  )
+  expect(again).toBe(expected)
+  await expect.poll(async () => (await observations(entry.page)).some((o) => o.event === 'destroy' && o.previousPeer === chat.peerId), { timeout: 10_000 }).toBe(true)
+
   // The chat section shows the answer and the path as a diagram.
   await chat.page.fill('#chat-prompt', PROMPT)
   await chat.page.click('#chat-send')
