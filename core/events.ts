@@ -250,6 +250,25 @@ function eventTypeIndex(bytes: Uint8Array): number | undefined {
   }
 }
 
+const EVIDENCE_TYPE_INDEXES = (['receipt', 'attestation'] as const).map((t) => EVENT_TYPES.indexOf(t))
+
+/**
+ * The epoch of a plain receipt or attestation, read from its header alone;
+ * undefined for any other record (sealed records hide their type). Only for
+ * bytes validated already: the header is not checked against the body.
+ */
+export function evidenceEpochId(bytes: Uint8Array): bigint | undefined {
+  if (isSealedRecord(bytes)) return undefined
+  try {
+    const reader = new Reader(bytes)
+    reader.take(64)
+    const epochId = reader.varint(64)
+    return EVIDENCE_TYPE_INDEXES.includes(Number(reader.varint(32))) ? epochId : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Whether encoded event bytes announce a descriptor. */
 export function isDescriptorEvent(bytes: Uint8Array): boolean {
   return eventTypeIndex(bytes) === DESCRIPTOR_TYPE_INDEX

@@ -96,9 +96,10 @@ export class BeliefRouter {
   /**
    * Takes one validated event from the log. Evidence outside the epoch window
    * is refused at once (unless `replay`: the log's own history at start);
-   * the rest waits for its epoch to close.
+   * the rest waits for its epoch to close. True when the event was taken
+   * (a descriptor, a dispute, or evidence held for its epoch).
    */
-  ingest(event: Event, nowMs: number, replay = false): void {
+  ingest(event: Event, nowMs: number, replay = false): boolean {
     const body = event.body
     if (body.type === 'descriptorPublish') {
       this.directory.add(event)
@@ -110,29 +111,41 @@ export class BeliefRouter {
       // It names this provider in its own epoch and the next: their targets are computed anew when next needed.
       this.targetsComputed.delete(d.unsigned.descriptorEpoch)
       this.targetsComputed.delete(d.unsigned.descriptorEpoch + 1n)
-      return
+      return true
     }
     if (body.type === 'dispute') {
       const d = body.dispute
       this.disputes.push({ epoch: d.epochId.toString(), eventA: toHex(d.eventA), eventB: toHex(d.eventB), reason: d.reason, by: toHex(d.disputerTransportPubkey) })
-      return
+      return true
     }
-    if (body.type !== 'receipt' && body.type !== 'attestation') return
+    if (body.type !== 'receipt' && body.type !== 'attestation') return false
     const epoch = event.epochId
-    const now = epochAt(this.world.rules, nowMs)
-    const closedThrough = this.field.closedThrough
-    if (closedThrough !== undefined && epoch <= closedThrough) return this.reject('late')
-    if (!replay) {
-      try {
-        this.gate.checkEpoch(epoch, now)
-      } catch (e) {
-        return this.rejectError(e)
-      }
-    }
+    if (this.refusesEvidenceOf(epoch, nowMs, replay)) return false
     const held = this.held.get(epoch) ?? { receipts: [], attestations: [] }
     this.held.set(epoch, held)
     if (body.type === 'receipt') held.receipts.push(body.receipt)
     else held.attestations.push({ eventId: event.eventId, attestation: body.attestation })
+    return true
+  }
+
+  /**
+   * Whether evidence (a receipt or attestation) of `epoch` is refused
+   * whatever it says: its epoch is closed already, or (unless `replay`)
+   * outside the accepted window. Counts the refusal. `ingest` asks it; a host
+   * may ask first, from an event's header, and skip decoding the stale
+   * evidence a fresh peer syncs by the thousand.
+   */
+  refusesEvidenceOf(epoch: bigint, nowMs: number, replay = false): boolean {
+    const closedThrough = this.field.closedThrough
+    if (closedThrough !== undefined && epoch <= closedThrough) {
+      this.reject('late')
+      return true
+    }
+    if (!replay && !this.gate.inEpochWindow(epoch, epochAt(this.world.rules, nowMs))) {
+      this.reject('out-of-epoch')
+      return true
+    }
+    return false
   }
 
   /** Closes every epoch whose grace period has passed; returns the disputes raised, for the caller to sign and publish. */

@@ -122,9 +122,14 @@ export class EvidenceGate {
 
   /** Throws `ProbeError('out-of-epoch')` for evidence of an epoch outside the window at `currentEpoch`. */
   checkEpoch(epoch: bigint, currentEpoch: bigint): void {
-    if (epoch > currentEpoch || epoch < currentEpoch - BigInt(this.settings.acceptedPastEpochs)) {
+    if (!this.inEpochWindow(epoch, currentEpoch)) {
       throw new ProbeError('out-of-epoch', `evidence for epoch ${epoch} while epoch ${currentEpoch} is current (accepted back to ${currentEpoch - BigInt(this.settings.acceptedPastEpochs)})`)
     }
+  }
+
+  /** `checkEpoch` without the error: for callers that turn away many records at once. */
+  inEpochWindow(epoch: bigint, currentEpoch: bigint): boolean {
+    return epoch <= currentEpoch && epoch >= currentEpoch - BigInt(this.settings.acceptedPastEpochs)
   }
 
   private epoch(epoch: bigint): EpochEvidence {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { CanonError, codecs, decode, encode, type Codec, type StructName } from '../../core/index.js'
+import { CanonError, codecs, decode, encode, encodeEvent, evidenceEpochId, type Codec, type StructName } from '../../core/index.js'
 import { arbitraries } from './arbitraries.js'
 
 const RUNS = 300
@@ -84,5 +84,22 @@ describe.each(Object.keys(codecs) as StructName[])('%s decoder', (name) => {
       }),
       { numRuns: RUNS },
     )
+  })
+})
+
+describe('event header readers', () => {
+  it('evidenceEpochId reads the epoch of exactly the receipts and attestations, and never throws', () => {
+    fc.assert(
+      fc.property(arbitraries.Event, mutation, (event, m) => {
+        const bytes = encodeEvent(event)
+        // The header's type, which validation holds equal to the body's.
+        const evidence = event.eventType === 'receipt' || event.eventType === 'attestation'
+        expect(evidenceEpochId(bytes)).toBe(evidence ? event.epochId : undefined)
+        const read = evidenceEpochId(mutate(bytes, m))
+        expect(read === undefined || typeof read === 'bigint').toBe(true)
+      }),
+      { numRuns: RUNS },
+    )
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), (input) => void evidenceEpochId(input)), { numRuns: RUNS })
   })
 })

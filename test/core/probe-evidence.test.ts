@@ -5,7 +5,9 @@ import {
   createSigner,
   createWorld,
   descriptorEvent,
+  encodeEvent,
   epochAt,
+  evidenceEpochId,
   instanceFromPrompt,
   toHex,
   validateEvent,
@@ -259,11 +261,28 @@ describe('the evidence gate', () => {
     const f = await fixture()
     const r = router(f)
     const { events } = await probeEpoch(f, r)
-    for (const e of events) r.ingest(e, f.nowMs + 5 * EPOCH_MS)
+    for (const e of events) expect(r.ingest(e, f.nowMs + 5 * EPOCH_MS)).toBe(false)
     expect(r.rejections.get('out-of-epoch')).toBe(events.filter((e) => e.body.type === 'receipt' || e.body.type === 'attestation').length)
     await r.tick(f.nowMs + 2 * EPOCH_MS)
-    r.ingest(events[0]!, f.nowMs)
+    expect(r.ingest(events[0]!, f.nowMs)).toBe(false)
     expect(r.rejections.get('late')).toBe(1)
+  })
+
+  it('turns stale evidence away on its header as ingest would after decoding it, and takes the rest', async () => {
+    const f = await fixture()
+    const { events } = await probeEpoch(f, router(f))
+    const evidence = events.filter((e) => e.body.type === 'receipt' || e.body.type === 'attestation')
+    expect(evidence.length).toBeGreaterThan(0)
+    for (const e of events) expect(evidenceEpochId(encodeEvent(e))).toBe(evidence.includes(e) ? e.epochId : undefined)
+    for (const p of f.providers) expect(evidenceEpochId(encodeEvent(p.descriptor))).toBeUndefined()
+    const byHeader = router(f)
+    for (const e of evidence) expect(byHeader.refusesEvidenceOf(evidenceEpochId(encodeEvent(e))!, f.nowMs + 5 * EPOCH_MS)).toBe(true)
+    expect(byHeader.rejections.get('out-of-epoch')).toBe(evidence.length)
+    // In its window (or replayed), the same evidence is taken.
+    const taking = router(f)
+    for (const e of evidence) expect(taking.refusesEvidenceOf(e.epochId, f.nowMs)).toBe(false)
+    for (const e of evidence) expect(taking.ingest(e, f.nowMs + 5 * EPOCH_MS, true)).toBe(true)
+    expect(taking.rejections.size).toBe(0)
   })
 })
 
