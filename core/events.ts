@@ -233,40 +233,32 @@ const DESCRIPTOR_TYPE_INDEX = EVENT_TYPES.indexOf('descriptorPublish')
 const CONTROL_PLANE_TYPE_INDEXES = (['descriptorPublish', 'receipt', 'attestation', 'dispute'] as const).map((t) => EVENT_TYPES.indexOf(t))
 
 /**
- * The event type index of encoded event bytes, read from the header alone
- * (event_id, world, epoch_id, then event_type), so a log can be scanned for
- * one kind of event without decoding every event; undefined when unreadable
- * or when the bytes are a sealed record, whose type only its opener knows.
+ * The epoch and event type index of encoded event bytes, read from the
+ * header alone (event_id, world, epoch_id, then event_type), so a log can be
+ * scanned without decoding every event; undefined when unreadable or when
+ * the bytes are a sealed record, whose type only its opener knows. The
+ * header is not checked against the body: for bytes validated already.
  */
-function eventTypeIndex(bytes: Uint8Array): number | undefined {
-  if (isSealedRecord(bytes)) return undefined
-  try {
-    const reader = new Reader(bytes)
-    reader.take(64)
-    reader.varint(64)
-    return Number(reader.varint(32))
-  } catch {
-    return undefined
-  }
-}
-
-const EVIDENCE_TYPE_INDEXES = (['receipt', 'attestation'] as const).map((t) => EVENT_TYPES.indexOf(t))
-
-/**
- * The epoch of a plain receipt or attestation, read from its header alone;
- * undefined for any other record (sealed records hide their type). Only for
- * bytes validated already: the header is not checked against the body.
- */
-export function evidenceEpochId(bytes: Uint8Array): bigint | undefined {
+function eventHeader(bytes: Uint8Array): { epochId: bigint; typeIndex: number } | undefined {
   if (isSealedRecord(bytes)) return undefined
   try {
     const reader = new Reader(bytes)
     reader.take(64)
     const epochId = reader.varint(64)
-    return EVIDENCE_TYPE_INDEXES.includes(Number(reader.varint(32))) ? epochId : undefined
+    return { epochId, typeIndex: Number(reader.varint(32)) }
   } catch {
     return undefined
   }
+}
+
+const eventTypeIndex = (bytes: Uint8Array): number | undefined => eventHeader(bytes)?.typeIndex
+
+const EVIDENCE_TYPE_INDEXES = (['receipt', 'attestation'] as const).map((t) => EVENT_TYPES.indexOf(t))
+
+/** The epoch of a plain receipt or attestation, from its header; undefined for any other record. */
+export function evidenceEpochId(bytes: Uint8Array): bigint | undefined {
+  const header = eventHeader(bytes)
+  return header && EVIDENCE_TYPE_INDEXES.includes(header.typeIndex) ? header.epochId : undefined
 }
 
 /** Whether encoded event bytes announce a descriptor. */

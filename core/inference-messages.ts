@@ -5,6 +5,7 @@
  * fine here: nothing in it is hashed or signed, and providers forwarding to
  * OpenAI-compatible servers speak it anyway.
  */
+import { concatBytes } from './bytes.js'
 import { TerrainError } from './errors.js'
 
 /** Largest message either side accepts; a prompt of this size is far beyond any built-in model's context. */
@@ -85,14 +86,7 @@ export function encodeInferenceResponses(responses: readonly InferenceResponse[]
     }
   }
   const parts = merged.map(encodeInferenceMessage)
-  if (parts.length === 1) return parts[0]!
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  return parts.length === 1 ? parts[0]! : concatBytes(...parts)
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string'

@@ -131,9 +131,9 @@ export class BeliefRouter {
   /**
    * Whether evidence (a receipt or attestation) of `epoch` is refused
    * whatever it says: its epoch is closed already, or (unless `replay`)
-   * outside the accepted window. Counts the refusal. `ingest` asks it; a host
-   * may ask first, from an event's header, and skip decoding the stale
-   * evidence a fresh peer syncs by the thousand.
+   * outside the accepted window. Counts the refusal. `ingest` asks it; a
+   * router's owner may ask first, from an event's header, and skip decoding
+   * the stale evidence a fresh peer syncs by the thousand.
    */
   refusesEvidenceOf(epoch: bigint, nowMs: number, replay = false): boolean {
     const closedThrough = this.field.closedThrough
