@@ -26,14 +26,15 @@ import { ClientOnion } from './onion.js'
 import {
   decodeExtendFailed,
   decodeExtended,
-  decodeRelayMessage,
+  decodeRelayMessages,
   decodeText,
   encodeExtend,
-  encodeRelayMessage,
+  encodeRelayMessages,
   encodeTextWithin,
   maxRelayData,
   type RelayMessage,
 } from './relay-message.js'
+import { RelayOutbox } from './relay-outbox.js'
 import { IdleTimer, type Scheduler } from './scheduler.js'
 import { createCircuitSettings, type CircuitSettings } from './settings.js'
 import { StreamEnd, type CircuitStream, type StreamSink } from './stream.js'
@@ -104,6 +105,7 @@ export class ClientCircuit {
   private idle: IdleTimer | undefined
   private readonly sink: StreamSink
   private readonly maxData: number
+  private readonly outbox: RelayOutbox
 
   constructor(
     private readonly mux: CellMux,
@@ -118,6 +120,7 @@ export class ClientCircuit {
     }
     this.circuitId = mux.allocate(end)
     this.maxData = maxRelayData(settings.cellBytes)
+    this.outbox = new RelayOutbox(settings.cellBytes, (destination, messages) => this.sendRelayCell(destination, messages))
     this.sink = {
       maxData: this.maxData,
       sendData: (id, data) => this.sendRelay(this.onion.length, { command: 'data', streamId: id, data }),
@@ -212,14 +215,21 @@ export class ClientCircuit {
     if (seq !== expected) throw new CircuitError('circuit/replay', `relay cell seq ${seq}, expected ${expected}`)
     const opened = this.onion.unwrap(cellBody(cell))
     if (!opened) throw new CircuitError('circuit/tampered', 'a backward cell no hop of the circuit sealed')
-    const message = decodeRelayMessage(opened.plaintext)
-    const fromLast = opened.hop === this.onion.length
+    for (const message of decodeRelayMessages(opened.plaintext)) {
+      // A message before this one may have ended the circuit.
+      if (this.status === 'closed') return
+      this.onMessage(message, opened.hop)
+    }
+  }
+
+  private onMessage(message: RelayMessage, hop: number): void {
+    const fromLast = hop === this.onion.length
     if (fromLast && this.pending && message.command === 'extended') this.settle(decodeExtended(message.data))
     else if (fromLast && this.pending && message.command === 'extend-failed') {
       const failure = decodeExtendFailed(message.data)
-      this.settle(new CircuitError('circuit/extend-failed', `hop ${opened.hop} could not extend: ${failure}`, failure))
+      this.settle(new CircuitError('circuit/extend-failed', `hop ${hop} could not extend: ${failure}`, failure))
     } else if (fromLast && this.status === 'open' && (message.command === 'data' || message.command === 'end')) this.onStreamMessage(message)
-    else throw new CircuitError('circuit/unexpected-cell', `${message.command} from hop ${opened.hop} unexpected here`)
+    else throw new CircuitError('circuit/unexpected-cell', `${message.command} from hop ${hop} unexpected here`)
   }
 
   private onStreamMessage(message: RelayMessage): void {
@@ -238,9 +248,13 @@ export class ClientCircuit {
   }
 
   private sendRelay(destination: number, message: RelayMessage): void {
+    if (this.status !== 'closed') this.outbox.push(destination, message)
+  }
+
+  private sendRelayCell(destination: number, messages: readonly RelayMessage[]): void {
     if (this.status === 'closed') return
     const cell = new Uint8Array(this.settings.cellBytes)
-    const seq = this.onion.wrap(destination, encodeRelayMessage(this.settings.cellBytes, message), cell.subarray(CELL_HEADER_BYTES))
+    const seq = this.onion.wrap(destination, encodeRelayMessages(this.settings.cellBytes, messages), cell.subarray(CELL_HEADER_BYTES))
     writeCellHeader(cell, this.circuitId, 'relay', seq)
     this.idle?.touch()
     this.mux.send(cell)
@@ -249,6 +263,9 @@ export class ClientCircuit {
   /** Ends the circuit with `error`; sends a DESTROY with `reason` unless the other side already knows. */
   private end(error: CircuitError, reason: DestroyReason | undefined): void {
     if (this.status === 'closed') return
+    // What this side queued goes before its DESTROY; with none to send, the path is gone.
+    if (reason !== undefined) this.outbox.flush()
+    else this.outbox.clear()
     this.status = 'closed'
     this.failure = error
     this.cancelBuildTimer?.()

@@ -25,17 +25,18 @@ import type { ExitHandler, HopObservation } from './hop.js'
 import { cellNonce, openBody, sealBody, xorBody } from './onion.js'
 import {
   decodeExtend,
-  decodeRelayMessage,
+  decodeRelayMessages,
   decodeText,
   encodeExtendFailed,
   encodeExtended,
-  encodeRelayMessage,
+  encodeRelayMessages,
   encodeTextWithin,
   maxRelayData,
   type ExtendFailure,
   type ExtendRequest,
   type RelayMessage,
 } from './relay-message.js'
+import { RelayOutbox } from './relay-outbox.js'
 import { IdleTimer, type Scheduler } from './scheduler.js'
 import type { CircuitSettings } from './settings.js'
 import { StreamEnd, type StreamSink } from './stream.js'
@@ -83,6 +84,7 @@ export class RelayCircuit {
   private readonly idle: IdleTimer
   private readonly sink: StreamSink
   private readonly nextEnd: CircuitEnd
+  private readonly outbox: RelayOutbox
 
   constructor(
     private readonly context: RelayContext,
@@ -92,6 +94,7 @@ export class RelayCircuit {
   ) {
     const { settings } = context
     const maxData = maxRelayData(settings.cellBytes)
+    this.outbox = new RelayOutbox(settings.cellBytes, (_, messages) => this.sendBackwardCell(messages))
     this.sink = {
       maxData,
       sendData: (streamId, data) => this.sendBackward({ command: 'data', streamId, data }),
@@ -152,7 +155,14 @@ export class RelayCircuit {
     const body = cellBody(cell)
     const nonce = cellNonce('forward', header.seq)
     const plaintext = openBody(keys.forwardAead, nonce, body)
-    if (plaintext) return this.onMessage(decodeRelayMessage(plaintext))
+    if (plaintext) {
+      for (const message of decodeRelayMessages(plaintext)) {
+        // A message before this one may have ended the circuit.
+        if (this.status === 'closed') return
+        this.onMessage(message)
+      }
+      return
+    }
     const next = this.next
     if (!next?.established) throw new CircuitError('circuit/tampered', 'a forward cell this hop cannot open and has no next hop for')
     xorBody(keys.forwardStream, nonce, body)
@@ -262,13 +272,17 @@ export class RelayCircuit {
     }
   }
 
-  /** Seals a message of this hop's own (EXTENDED, EXTEND_FAILED, exit DATA and END) toward the client. */
+  /** Queues a message of this hop's own (EXTENDED, EXTEND_FAILED, exit DATA and END) toward the client. */
   private sendBackward(message: RelayMessage): void {
+    if (this.status === 'open') this.outbox.push(0, message)
+  }
+
+  private sendBackwardCell(messages: readonly RelayMessage[]): void {
     if (this.status !== 'open') return
     const cellBytes = this.context.settings.cellBytes
     const cell = new Uint8Array(cellBytes)
     const seq = this.backwardSeq++
-    sealBody(this.keys!.backwardAead, cellNonce('backward', seq), encodeRelayMessage(cellBytes, message), cellBody(cell))
+    sealBody(this.keys!.backwardAead, cellNonce('backward', seq), encodeRelayMessages(cellBytes, messages), cellBody(cell))
     writeCellHeader(cell, this.previousId, 'relay', seq)
     this.idle.touch()
     this.previous.send(cell)
@@ -277,6 +291,9 @@ export class RelayCircuit {
   /** Ends the circuit here, with a DESTROY to `notify` (the side it did not come from). */
   private close(reason: DestroyReason, notify: Side): void {
     if (this.status === 'closed') return
+    // This hop's queued messages go before the DESTROY it sends the client; with none to send, the client side is gone.
+    if (notify !== 'next') this.outbox.flush()
+    else this.outbox.clear()
     this.status = 'closed'
     this.idle.stop()
     this.extension?.cancelTimer()

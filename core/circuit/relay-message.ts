@@ -1,7 +1,8 @@
 /**
- * Relay messages: the plaintext inside an onion, `command` u8 | `stream_id`
- * u16 BE | `length` u16 BE | data | zero padding, exactly
- * `cellBytes − 29` bytes (the cell header and the AEAD tag take the rest).
+ * Relay messages: the plaintext inside an onion, one message or more of
+ * `command` u8 | `stream_id` u16 BE | `length` u16 BE | data, back to back,
+ * then zero padding, exactly `cellBytes − 29` bytes (the cell header and
+ * the AEAD tag take the rest).
  * Stream 0 carries the circuit's own messages (EXTEND, EXTENDED,
  * EXTEND_FAILED); BEGIN, DATA and END name a stream from 1.
  */
@@ -67,7 +68,10 @@ function checkStream(command: RelayCommand, streamId: number): void {
   }
 }
 
-export function encodeRelayMessage(cellBytes: number, message: RelayMessage): Uint8Array {
+/** Bytes `message` takes in a relay plaintext: its header and data. */
+export const relayMessageBytes = (message: RelayMessage): number => RELAY_HEADER_BYTES + message.data.length
+
+function checkMessage(cellBytes: number, message: RelayMessage): void {
   checkStream(message.command, message.streamId)
   if (!Number.isInteger(message.streamId) || message.streamId < 0 || message.streamId > 0xffff) {
     throw new RangeError(`not a stream id: ${message.streamId}`)
@@ -75,29 +79,51 @@ export function encodeRelayMessage(cellBytes: number, message: RelayMessage): Ui
   if (message.data.length > maxRelayData(cellBytes)) {
     throw new RangeError(`relay data of ${message.data.length} bytes exceeds ${maxRelayData(cellBytes)}`)
   }
+}
+
+/** The plaintext of a cell carrying `messages` back to back, then zeros; throws a `RangeError` if they do not fit one cell. */
+export function encodeRelayMessages(cellBytes: number, messages: readonly RelayMessage[]): Uint8Array {
+  if (messages.length === 0) throw new RangeError('a relay cell carries at least one message')
   const plaintext = new Uint8Array(relayPlaintextBytes(cellBytes))
   const view = new DataView(plaintext.buffer)
-  plaintext[0] = RELAY_COMMANDS[message.command]
-  view.setUint16(1, message.streamId)
-  view.setUint16(3, message.data.length)
-  plaintext.set(message.data, RELAY_HEADER_BYTES)
+  let at = 0
+  for (const message of messages) {
+    checkMessage(cellBytes, message)
+    if (at + relayMessageBytes(message) > plaintext.length) throw new RangeError(`${messages.length} relay messages exceed one cell`)
+    plaintext[at] = RELAY_COMMANDS[message.command]
+    view.setUint16(at + 1, message.streamId)
+    view.setUint16(at + 3, message.data.length)
+    plaintext.set(message.data, at + RELAY_HEADER_BYTES)
+    at += relayMessageBytes(message)
+  }
   return plaintext
 }
 
-/** Strict decode of an opened relay plaintext; `data` is a view into it. */
-export function decodeRelayMessage(plaintext: Uint8Array): RelayMessage {
-  const command = RELAY_COMMAND_BY_CODE.get(plaintext[0]!)
-  if (!command) throw new CircuitError('circuit/unknown-command', `unknown relay command ${plaintext[0]}`)
+/**
+ * Strict decode of an opened relay plaintext: one message or more, back to
+ * back, then zeros (a zero command byte where a message could start begins
+ * the padding). Each `data` is a view into the plaintext.
+ */
+export function decodeRelayMessages(plaintext: Uint8Array): RelayMessage[] {
   const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
-  const streamId = view.getUint16(1)
-  const length = view.getUint16(3)
-  checkStream(command, streamId)
-  const end = RELAY_HEADER_BYTES + length
-  if (end > plaintext.length) throw badCell(`relay data length ${length} runs past the cell`)
-  for (let i = end; i < plaintext.length; i++) {
+  const messages: RelayMessage[] = []
+  let at = 0
+  while (at < plaintext.length && (messages.length === 0 || plaintext[at] !== 0)) {
+    const command = RELAY_COMMAND_BY_CODE.get(plaintext[at]!)
+    if (!command) throw new CircuitError('circuit/unknown-command', `unknown relay command ${plaintext[at]}`)
+    if (at + RELAY_HEADER_BYTES > plaintext.length) throw badCell('a relay message header runs past the cell')
+    const streamId = view.getUint16(at + 1)
+    const length = view.getUint16(at + 3)
+    checkStream(command, streamId)
+    const end = at + RELAY_HEADER_BYTES + length
+    if (end > plaintext.length) throw badCell(`relay data length ${length} runs past the cell`)
+    messages.push({ command, streamId, data: plaintext.subarray(at + RELAY_HEADER_BYTES, end) })
+    at = end
+  }
+  for (let i = at; i < plaintext.length; i++) {
     if (plaintext[i] !== 0) throw badCell('non-zero padding after relay data')
   }
-  return { command, streamId, data: plaintext.subarray(RELAY_HEADER_BYTES, end) }
+  return messages
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })

@@ -14,17 +14,18 @@ import {
   decodeExtend,
   decodeExtendFailed,
   decodeExtended,
-  decodeRelayMessage,
+  decodeRelayMessages,
   encodeCell,
   encodeCreate,
   encodeCreated,
   encodeDestroy,
   encodeExtend,
-  encodeRelayMessage,
+  encodeRelayMessages,
   maxRelayData,
   readCellHeader,
   relayPlaintextBytes,
   toHex,
+  utf8,
   type CellChannel,
   type CellReceiver,
   type CircuitEnd,
@@ -121,25 +122,67 @@ describe('relay messages', () => {
   it('fill the plaintext exactly: header, data, zero padding', () => {
     expect(relayPlaintextBytes(1024)).toBe(1024 - 13 - 16)
     expect(maxRelayData(1024)).toBe(1024 - 13 - 16 - 5)
-    const plaintext = encodeRelayMessage(F, { command: 'data', streamId: 0x0102, data: new Uint8Array([0xee, 0xff]) })
+    const plaintext = encodeRelayMessages(F, [{ command: 'data', streamId: 0x0102, data: new Uint8Array([0xee, 0xff]) }])
     expect(plaintext.length).toBe(relayPlaintextBytes(F))
     expect(toHex(plaintext.subarray(0, 8))).toBe('05' + '0102' + '0002' + 'eeff' + '00')
-    expect(() => encodeRelayMessage(F, { command: 'data', streamId: 1, data: new Uint8Array(maxRelayData(F) + 1) })).toThrow(RangeError)
+    expect(() => encodeRelayMessages(F, [{ command: 'data', streamId: 1, data: new Uint8Array(maxRelayData(F) + 1) }])).toThrow(RangeError)
   })
 
   it('refuse unknown commands, lengths past the end, padding, and stream ids on the wrong kind of command', () => {
-    const message = encodeRelayMessage(F, { command: 'data', streamId: 1, data: new Uint8Array(3) })
+    const message = encodeRelayMessages(F, [{ command: 'data', streamId: 1, data: new Uint8Array(3) }])
     const with_ = (at: number, byte: number) => {
       const copy = message.slice()
       copy[at] = byte
       return copy
     }
-    expect(codeOf(() => decodeRelayMessage(with_(0, 0)))).toBe('circuit/unknown-command')
-    expect(codeOf(() => decodeRelayMessage(with_(0, 77)))).toBe('circuit/unknown-command')
-    expect(codeOf(() => decodeRelayMessage(with_(3, 0xff)))).toBe('circuit/bad-cell')
-    expect(codeOf(() => decodeRelayMessage(with_(message.length - 1, 1)))).toBe('circuit/bad-cell')
-    expect(codeOf(() => decodeRelayMessage(with_(2, 0)))).toBe('circuit/bad-cell') // DATA on stream 0
-    expect(codeOf(() => decodeRelayMessage(with_(0, RELAY_COMMANDS.extend)))).toBe('circuit/bad-cell') // EXTEND on stream 1
+    expect(codeOf(() => decodeRelayMessages(with_(0, 0)))).toBe('circuit/unknown-command')
+    expect(codeOf(() => decodeRelayMessages(with_(0, 77)))).toBe('circuit/unknown-command')
+    expect(codeOf(() => decodeRelayMessages(with_(3, 0xff)))).toBe('circuit/bad-cell')
+    expect(codeOf(() => decodeRelayMessages(with_(message.length - 1, 1)))).toBe('circuit/bad-cell')
+    expect(codeOf(() => decodeRelayMessages(with_(2, 0)))).toBe('circuit/bad-cell') // DATA on stream 0
+    expect(codeOf(() => decodeRelayMessages(with_(0, RELAY_COMMANDS.extend)))).toBe('circuit/bad-cell') // EXTEND on stream 1
+  })
+
+  it('pack back to back in one plaintext, then zeros; a cell holds at least one', () => {
+    const messages = [
+      { command: 'begin' as const, streamId: 7, data: utf8('svc') },
+      { command: 'data' as const, streamId: 7, data: new Uint8Array([0xaa]) },
+      { command: 'end' as const, streamId: 7, data: new Uint8Array(0) },
+    ]
+    const plaintext = encodeRelayMessages(F, messages)
+    expect(toHex(plaintext.subarray(0, 20))).toBe('04' + '0007' + '0003' + toHex(utf8('svc')) + '05' + '0007' + '0001' + 'aa' + '06' + '0007' + '0000' + '00')
+    expect(plaintext.subarray(19).every((b) => b === 0)).toBe(true)
+    expect(decodeRelayMessages(plaintext).map((m) => [m.command, m.streamId, toHex(m.data)])).toEqual(messages.map((m) => [m.command, m.streamId, toHex(m.data)]))
+    expect(() => encodeRelayMessages(F, [])).toThrow(RangeError)
+    const half = { command: 'data' as const, streamId: 1, data: new Uint8Array(maxRelayData(F) / 2 + 1) }
+    expect(() => encodeRelayMessages(F, [half, half])).toThrow(RangeError)
+    // An all-zero plaintext carries nothing: refused, as command 0 is no command.
+    expect(codeOf(() => decodeRelayMessages(new Uint8Array(relayPlaintextBytes(F))))).toBe('circuit/unknown-command')
+    // A second message whose header would run past the end of the plaintext.
+    const nearlyFull = encodeRelayMessages(F, [{ command: 'data', streamId: 1, data: new Uint8Array(relayPlaintextBytes(F) - 5 - 3) }])
+    nearlyFull[nearlyFull.length - 3] = RELAY_COMMANDS.data
+    expect(codeOf(() => decodeRelayMessages(nearlyFull))).toBe('circuit/bad-cell')
+    // A second message whose data would run past the end.
+    const two = encodeRelayMessages(F, messages.slice(0, 1))
+    two.set([RELAY_COMMANDS.data, 0, 1, 0xff, 0xff], 8)
+    expect(codeOf(() => decodeRelayMessages(two))).toBe('circuit/bad-cell')
+  })
+
+  it('any list of messages that fits one cell round-trips in order', () => {
+    const message = fc.record({
+      command: fc.constantFrom<RelayCommand>('begin', 'data', 'end'),
+      streamId: fc.integer({ min: 1, max: 0xffff }),
+      data: fc.uint8Array({ maxLength: 60 }),
+    })
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 8 }), (messages) => {
+        const fits = messages.reduce((n, m) => n + 5 + m.data.length, 0) <= relayPlaintextBytes(F)
+        if (!fits) return expect(() => encodeRelayMessages(F, messages)).toThrow(RangeError)
+        const back = decodeRelayMessages(encodeRelayMessages(F, messages))
+        expect(back.map((m) => [m.command, m.streamId, toHex(m.data)])).toEqual(messages.map((m) => [m.command, m.streamId, toHex(m.data)]))
+      }),
+      { numRuns: RUNS },
+    )
   })
 
   it('EXTEND, EXTENDED and EXTEND_FAILED data round-trip; malformed data is a bad cell', () => {
@@ -166,20 +209,22 @@ describe('relay messages', () => {
     fc.assert(
       fc.property(fc.constantFrom(...commands), fc.integer({ min: 1, max: 0xffff }), fc.uint8Array({ maxLength: maxRelayData(F) }), (command, id, data) => {
         const streamId = circuitLevel.has(command) ? 0 : id
-        const plaintext = encodeRelayMessage(F, { command, streamId, data })
-        const back = decodeRelayMessage(plaintext)
-        expect([back.command, back.streamId, toHex(back.data)]).toEqual([command, streamId, toHex(data)])
-        expect(toHex(encodeRelayMessage(F, back))).toBe(toHex(plaintext))
+        const plaintext = encodeRelayMessages(F, [{ command, streamId, data }])
+        const [back, ...rest] = decodeRelayMessages(plaintext)
+        expect(rest).toEqual([])
+        expect([back!.command, back!.streamId, toHex(back!.data)]).toEqual([command, streamId, toHex(data)])
+        expect(toHex(encodeRelayMessages(F, [back!]))).toBe(toHex(plaintext))
       }),
       { numRuns: RUNS },
     )
     fc.assert(
       fc.property(fc.uint8Array({ minLength: relayPlaintextBytes(F), maxLength: relayPlaintextBytes(F) }), (plaintext) => {
         decodesOrCircuitError(() => {
-          const message = decodeRelayMessage(plaintext)
-          if (message.command === 'extend') decodeExtend(message.data)
-          if (message.command === 'extended') decodeExtended(message.data)
-          if (message.command === 'extend-failed') decodeExtendFailed(message.data)
+          for (const message of decodeRelayMessages(plaintext)) {
+            if (message.command === 'extend') decodeExtend(message.data)
+            if (message.command === 'extended') decodeExtended(message.data)
+            if (message.command === 'extend-failed') decodeExtendFailed(message.data)
+          }
         })
       }),
       { numRuns: RUNS },

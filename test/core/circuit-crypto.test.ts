@@ -13,9 +13,9 @@ import {
   createCircuitSettings,
   createRuleBundle,
   createSigner,
-  decodeRelayMessage,
+  decodeRelayMessages,
   defaultCircuitSettings,
-  encodeRelayMessage,
+  encodeRelayMessages,
   ephemeralKeyPairFrom,
   nobleEd25519,
   openBody,
@@ -136,21 +136,21 @@ describe('the client onion', () => {
         for (const [forward, pick, data] of traffic) {
           const destination = (pick % n) + 1
           const message = { command: 'data' as const, streamId: 1, data }
-          const plaintext = encodeRelayMessage(F, message)
+          const plaintext = encodeRelayMessages(F, [message])
           if (forward) {
             const body = new Uint8Array(F - CELL_HEADER_BYTES)
             const seq = onion.wrap(destination, plaintext, body)
             expect(seq).toBe(hops[0]!.forwardSeq)
             let opened: Uint8Array | undefined
             for (const hop of hops.slice(0, destination)) if (!opened) opened = hop.forward(body)
-            expect(toHex(decodeRelayMessage(opened!).data)).toBe(toHex(data))
+            expect(toHex(decodeRelayMessages(opened!)[0]!.data)).toBe(toHex(data))
           } else {
             expect(onion.expectedBackwardSeq).toBe(hops[0]!.backwardSeq)
             const body = hops[destination - 1]!.originate(plaintext)
             for (let k = destination - 2; k >= 0; k--) hops[k]!.relayBackward(body)
             const opened = onion.unwrap(body)
             expect(opened?.hop).toBe(destination)
-            expect(toHex(decodeRelayMessage(opened!.plaintext).data)).toBe(toHex(data))
+            expect(toHex(decodeRelayMessages(opened!.plaintext)[0]!.data)).toBe(toHex(data))
           }
         }
       }),

@@ -76,6 +76,26 @@ describe('circuits over three hops', () => {
     for (const [a, b] of [[CLIENT, 'A'], ['A', 'B'], ['B', 'C']] as const) expect(bed.cellsBetween(a, b).length).toBeGreaterThan(0)
   })
 
+  it('packs what an end sends in one turn: a request and its answer take one cell each way on every link', async () => {
+    const { build, bed } = await threeHops()
+    const circuit = await build()
+    await settle()
+    const before = bed.cells.length
+    const stream = circuit.openStream('answer')
+    const reply = readAll(stream)
+    stream.write(utf8('what is 2+2?'))
+    stream.end()
+    expect(new TextDecoder().decode(await reply)).toBe('what is 2+2?')
+    await settle()
+    const request = bed.cells.slice(before)
+    for (const [a, b] of [[CLIENT, 'A'], ['A', 'B'], ['B', 'C']] as const) {
+      const link = request.filter((c) => (c.from === a && c.to === b) || (c.from === b && c.to === a))
+      // BEGIN, DATA and END in one cell; the echo's DATA, then its END once the request has ended.
+      expect(link.filter((c) => c.from === a).length).toBe(1)
+      expect(link.filter((c) => c.from === b).length).toBeLessThanOrEqual(2)
+    }
+  })
+
   it('lets each hop learn only its neighbours; application bytes appear in the clear only at the exit', async () => {
     const { build, bed } = await threeHops()
     const circuit = await build()
@@ -268,6 +288,7 @@ describe('a broken circuit fails closed', () => {
     bed.links.get('A->B')!.blackhole()
     stream.write(utf8('anyone there?'))
     const failed = rejection(readAll(stream))
+    await settle() // the write leaves (and reaches A) before the clock moves
     for (let t = 0; t < 10; t++) {
       bed.scheduler.advance(1_000)
       await echo(active, utf8('tick'))

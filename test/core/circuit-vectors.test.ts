@@ -11,8 +11,8 @@ import {
   cellNonce,
   concatBytes,
   createdSigningBytes,
-  decodeRelayMessage,
-  encodeRelayMessage,
+  decodeRelayMessages,
+  encodeRelayMessages,
   getEd25519,
   relayPlaintextBytes,
   sealBody,
@@ -23,12 +23,18 @@ import {
 } from '../../core/index.js'
 import { computeCircuitVectors } from '../vectors/circuit.js'
 import { fromVectorJson, toVectorJson } from '../vectors/json.js'
-import { CLIENT, CircuitTestbed, echoExit, readAll } from './circuit-harness.js'
+import { CLIENT, CircuitTestbed, readAll } from './circuit-harness.js'
+import type { ExitHandler } from '../../core/index.js'
 
 type Vectors = Awaited<ReturnType<typeof computeCircuitVectors>>
 const text = readFileSync(new URL('../vectors/circuit.json', import.meta.url), 'utf8')
 const v = fromVectorJson<Vectors>(text)
 const hex = (b: Uint8Array) => toHex(b)
+/** Echoes the whole request, writing and ending in one turn, so the answer leaves as one DATA and END cell. */
+const answerAtOnce: ExitHandler = (stream) => void readAll(stream).then((request) => {
+  stream.write(request)
+  stream.end()
+})
 const keysOf = v.hops.map((h) => h.keys)
 
 /** Node (OpenSSL) primitives, independent of @noble. */
@@ -71,7 +77,7 @@ describe('circuit vectors', () => {
 
   it('the forward and backward cells agree with OpenSSL layer by layer', () => {
     const f = v.forward
-    expect(hex(f.plaintext)).toBe(hex(encodeRelayMessage(v.cellBytes, f.message)))
+    expect(hex(f.plaintext)).toBe(hex(encodeRelayMessages(v.cellBytes, f.messages)))
     const [s1, s2, s3] = f.hopSeqs as [number, number, number]
     expect(hex(node.seal(keysOf[2]!.forwardAead, cellNonce('forward', s3), f.plaintext))).toBe(hex(f.sealedForHop3))
     expect(hex(node.xor(keysOf[1]!.forwardStream, cellNonce('forward', s2), f.sealedForHop3))).toBe(hex(f.withHop2Layer))
@@ -110,14 +116,16 @@ describe('circuit vectors', () => {
     expect(onion.expectedBackwardSeq).toBe(2)
     const opened = onion.unwrap(v.backward.cell.slice(13))
     expect(opened?.hop).toBe(3)
-    expect(hex(decodeRelayMessage(opened!.plaintext).data)).toBe(hex(utf8('hello client')))
+    const [data, end, ...rest] = decodeRelayMessages(opened!.plaintext)
+    expect([data?.command, end?.command, rest.length]).toEqual(['data', 'end', 0])
+    expect(hex(data!.data)).toBe(hex(utf8('hello client')))
   })
 
   it('a real client and real hops given the same secrets put exactly these cells on the first link', async () => {
     const bed = new CircuitTestbed({ cellBytes: v.cellBytes })
     const fixed = (bytes: Uint8Array[]) => () => bytes.shift()!
     for (const [i, name] of ['A', 'B', 'C'].entries()) {
-      await bed.addHop(name, { seed: 1 + i, random: fixed([v.hops[i]!.hopEphemeralSecret]), exit: i === 2 ? echoExit : undefined })
+      await bed.addHop(name, { seed: 1 + i, random: fixed([v.hops[i]!.hopEphemeralSecret]), exit: i === 2 ? answerAtOnce : undefined })
     }
     const client = await bed.client(fixed(v.hops.map((h) => h.clientEphemeralSecret)))
     const circuit = await client.build(await bed.clientMux('A'), bed.path('A', 'B', 'C'))
@@ -130,5 +138,6 @@ describe('circuit vectors', () => {
     const toClient = firstLink.filter((c) => c.from === 'A').map((c) => hex(c.cell))
     expect(fromClient[3]).toBe(hex(v.forward.cell)) // after CREATE, EXTEND, EXTEND
     expect(toClient[3]).toBe(hex(v.backward.cell)) // after CREATED, EXTENDED, EXTENDED
+    expect([fromClient.length, toClient.length]).toEqual([4, 4])
   })
 })
