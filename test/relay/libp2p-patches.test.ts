@@ -70,3 +70,29 @@ describe('a WebSocket connection', () => {
     expect(frames.map((f) => [...f])).toEqual([[0, 3, 7, 8, 9]])
   })
 })
+
+describe('a WebRTC stream', () => {
+  it('sends each message as one data-channel message, length prefix and body together', async () => {
+    // Not exported by the package: the module is loaded by its path.
+    const moduleUrl = new URL('../../node_modules/@libp2p/webrtc/dist/src/stream.js', import.meta.url).href
+    const { createStream } = (await import(moduleUrl)) as {
+      createStream: (options: unknown) => { send(data: Uint8Array): boolean }
+    }
+    const messages: Uint8Array[] = []
+    const channel = {
+      id: 1,
+      readyState: 'open',
+      bufferedAmount: 0,
+      binaryType: 'blob',
+      addEventListener: () => {},
+      send: (data: ArrayBuffer | Uint8Array) => void messages.push(new Uint8Array(data instanceof ArrayBuffer ? data : data.slice())),
+      close: () => {},
+    }
+    const stream = createStream({ channel, direction: 'outbound', log })
+    stream.send(new Uint8Array([7, 8, 9]))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    // Varint length of the protobuf, then the protobuf: field 2 (message), length 3, the bytes.
+    expect(messages.map((m) => [...m])).toEqual([[5, 0x12, 3, 7, 8, 9]])
+  })
+})
+
