@@ -10,10 +10,10 @@ import { CanonError } from './canonical.js'
 import type { Ed25519Backend } from './ed25519.js'
 import { TerrainError } from './errors.js'
 import { encodeEvent } from './structs.js'
-import { MAX_EVENT_BYTES, type EventRejection, type RejectionReport } from './events.js'
+import { MAX_EVENT_BYTES, type EventRejection } from './events.js'
 import type { AppendOptions, EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
-import { batchOrigins, decodeLogRecord, recordOrigin, validateDecodedRecord, type LogRecord } from './log-record.js'
+import { batchOrigins, decodeLogRecord, recordFacts, recordOrigin, validateDecodedRecord, type BatchVerdicts, type LogRecord } from './log-record.js'
 import type { LogEntry } from './sync-messages.js'
 import type { Bytes32, Event } from './types.js'
 
@@ -38,11 +38,25 @@ export interface PreparedBatch {
 
 /**
  * Validates many encoded events at once, possibly on other threads, with the
- * rules of `validateRecordBytes`; the verdicts (undefined: valid) come back in
- * input order. Lets a host overlap signature checks with its store's writes.
+ * rules of `validateRecordBytes`; the verdicts, with each valid record's id
+ * and origin, come back in input order (as `validateRecordsBytes` gives
+ * them). Lets a host overlap signature checks with its store's writes.
  */
 export interface BatchValidator {
-  validate(events: readonly Uint8Array[], options: { world: Bytes32; epochs?: { min: bigint; max: bigint } }): Promise<(RejectionReport | undefined)[]>
+  validate(events: readonly Uint8Array[], options: { world: Bytes32; epochs?: { min: bigint; max: bigint } }): Promise<BatchVerdicts>
+}
+
+/** What storing a valid record needs to know of it. */
+interface RecordFacts {
+  id: Bytes32
+  origin: Bytes32
+}
+
+/** An entry after its checks: the facts of a valid record, or why it is refused. */
+interface Checked {
+  entry: LogEntry
+  facts?: RecordFacts
+  fault: IngestError | undefined
 }
 
 export interface EventLogOptions {
@@ -83,41 +97,29 @@ export class EventLog {
   async prepare(entries: readonly LogEntry[]): Promise<PreparedBatch> {
     await blake3Ready()
     const rejected: IngestError[] = []
-    const decoded: { entry: LogEntry; record: LogRecord }[] = []
-    for (const entry of entries) {
-      if (entry.event.length > MAX_EVENT_BYTES) {
-        rejected.push(new IngestError('too-large', `record of ${entry.event.length} bytes exceeds ${MAX_EVENT_BYTES}`))
-        continue
-      }
-      try {
-        decoded.push({ entry, record: decodeLogRecord(entry.event) })
-      } catch (e) {
-        if (!(e instanceof CanonError)) throw e
-        rejected.push(new IngestError('malformed', e.message))
-      }
-    }
-    // A pushed event is often known already: one read spares its signature check. A sync
-    // batch holds what we asked for and lacked, so it goes straight to validation, and
-    // the store's append still skips anything known or in a taken slot.
-    const found: SlotLookup[] =
-      decoded.length === 1
-        ? await this.store.lookup(decoded.map(({ entry, record }) => ({ eventId: record.id, replicaId: entry.replicaId, seq: entry.seq })))
-        : decoded.map(() => ({ stored: false, slotHolder: undefined }))
-    const fresh = decoded.flatMap(({ entry, record }, i) => (found[i]!.stored ? [] : [{ entry, record, slotHolder: found[i]!.slotHolder }]))
-    let duplicates = decoded.length - fresh.length
-    const faults = await this.checkAll(fresh)
+    const sized = entries.filter((entry) => {
+      if (entry.event.length <= MAX_EVENT_BYTES) return true
+      rejected.push(new IngestError('too-large', `record of ${entry.event.length} bytes exceeds ${MAX_EVENT_BYTES}`))
+      return false
+    })
+    const validator = this.options.validator
+    const checked = validator && sized.length > 1 ? await this.checkElsewhere(validator, sized) : await this.checkHere(sized, rejected)
+    // What was neither refused yet nor checked was found stored already.
+    let duplicates = entries.length - rejected.length - checked.length
     const accepted: StoredEntry[] = []
     const seen = new Set<string>()
-    fresh.forEach(({ entry, record }, i) => {
-      const fault = faults[i]
-      const key = toHex(record.id)
-      if (fault) rejected.push(fault)
-      else if (seen.has(key)) duplicates++
+    for (const { entry, facts, fault } of checked) {
+      if (fault || !facts) {
+        if (fault) rejected.push(fault)
+        continue
+      }
+      const key = toHex(facts.id)
+      if (seen.has(key)) duplicates++
       else {
         seen.add(key)
-        accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: record.id, event: entry.event })
+        accepted.push({ replicaId: entry.replicaId, seq: entry.seq, eventId: facts.id, event: entry.event })
       }
-    })
+    }
     return { accepted, duplicates, rejected }
   }
 
@@ -127,29 +129,65 @@ export class EventLog {
     return { added, duplicates: batch.duplicates + batch.accepted.length - added.length, rejected: batch.rejected }
   }
 
-  private async checkAll(fresh: readonly { entry: LogEntry; record: LogRecord; slotHolder: Bytes32 | undefined }[]): Promise<(IngestError | undefined)[]> {
-    const context = { world: this.world, ...(this.options.epochs ? { epochs: this.options.epochs() } : {}) }
-    const validator = this.options.validator
-    const verdicts = validator
-      ? await validator.validate(fresh.map(({ entry }) => entry.event), context)
-      : // Concurrent, so a WebCrypto backend may overlap the checks.
-        await Promise.all(
-          fresh.map(({ entry, record }) => validateDecodedRecord(record, entry.event, { ...context, ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}) })),
-        )
-    const originOf = batchOrigins()
-    return fresh.map(({ entry, record, slotHolder }, i) => {
-      const verdict = verdicts[i]
-      return verdict ? new IngestError(verdict.code, verdict.message) : this.checkSlot(entry, record, originOf(record), slotHolder)
+  /**
+   * A batch checked by the validator, which decodes each record once and
+   * returns its id and origin with the verdict. A sync batch holds what this
+   * peer asked for and lacked, so no record is looked up first; the store's
+   * append still skips anything known or in a taken slot.
+   */
+  private async checkElsewhere(validator: BatchValidator, entries: readonly LogEntry[]): Promise<Checked[]> {
+    const verdicts = await validator.validate(
+      entries.map((entry) => entry.event),
+      this.context(),
+    )
+    return entries.map((entry, i) => {
+      const fault = verdicts.faults[i]
+      if (fault) return { entry, fault: new IngestError(fault.code, fault.message) }
+      const facts = recordFacts(verdicts, i)
+      return { entry, facts, fault: this.checkSlot(entry, facts, undefined) }
     })
   }
 
+  /** A batch checked on this thread; malformed records go to `rejected`, and records already stored are left out. */
+  private async checkHere(entries: readonly LogEntry[], rejected: IngestError[]): Promise<Checked[]> {
+    const decoded: { entry: LogEntry; record: LogRecord }[] = []
+    for (const entry of entries) {
+      try {
+        decoded.push({ entry, record: decodeLogRecord(entry.event) })
+      } catch (e) {
+        if (!(e instanceof CanonError)) throw e
+        rejected.push(new IngestError('malformed', e.message))
+      }
+    }
+    // A pushed event is often known already: one read spares its signature check.
+    const found: SlotLookup[] =
+      decoded.length === 1
+        ? await this.store.lookup(decoded.map(({ entry, record }) => ({ eventId: record.id, replicaId: entry.replicaId, seq: entry.seq })))
+        : decoded.map(() => ({ stored: false, slotHolder: undefined }))
+    const fresh = decoded.flatMap(({ entry, record }, i) => (found[i]!.stored ? [] : [{ entry, record, slotHolder: found[i]!.slotHolder }]))
+    const context = { ...this.context(), ...(this.options.ed25519 ? { ed25519: this.options.ed25519 } : {}) }
+    // Concurrent, so a WebCrypto backend may overlap the checks.
+    const faults = await Promise.all(fresh.map(({ entry, record }) => validateDecodedRecord(record, entry.event, context)))
+    const originOf = batchOrigins()
+    return fresh.map(({ entry, record, slotHolder }, i) => {
+      const fault = faults[i]
+      if (fault) return { entry, fault: new IngestError(fault.code, fault.message) }
+      const facts = { id: record.id, origin: originOf(record) }
+      return { entry, facts, fault: this.checkSlot(entry, facts, slotHolder) }
+    })
+  }
+
+  private context(): { world: Bytes32; epochs?: { min: bigint; max: bigint } } {
+    return { world: this.world, ...(this.options.epochs ? { epochs: this.options.epochs() } : {}) }
+  }
+
   /** What validation of the record alone cannot see: whether it sits in the right origin slot. */
-  private checkSlot(entry: LogEntry, record: LogRecord, origin: Bytes32, slotHolder: Bytes32 | undefined): IngestError | undefined {
-    if (!equalBytes(origin, entry.replicaId)) {
+  private checkSlot(entry: LogEntry, facts: RecordFacts, slotHolder: Bytes32 | undefined): IngestError | undefined {
+    if (!equalBytes(facts.origin, entry.replicaId)) {
       return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
     }
     if (entry.seq < 1n) return new IngestError('bad-seq', 'sequence numbers start at 1')
-    if (slotHolder && !equalBytes(slotHolder, record.id)) {
+    if (slotHolder && !equalBytes(slotHolder, facts.id)) {
       return new IngestError('seq-conflict', `origin slot ${entry.seq} already holds another event`)
     }
     return undefined

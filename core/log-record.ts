@@ -79,12 +79,37 @@ export async function validateRecordBytes(bytes: Uint8Array, options: EventValid
   return fault ? { ok: false, error: new EventValidationError(fault.code, fault.message) } : { ok: true, record }
 }
 
-/** `validateRecordBytes` over many records, concurrently: a verdict per record, in order, undefined when valid. */
-export function validateRecordsBytes(records: readonly Uint8Array[], options: EventValidationOptions = {}): Promise<(RejectionReport | undefined)[]> {
-  return Promise.all(
-    records.map(async (bytes) => {
-      const result = await validateRecordBytes(bytes, options)
-      return result.ok ? undefined : { code: result.error.code, message: result.error.message }
-    }),
-  )
+/** Bytes a valid record's facts take in `BatchVerdicts.facts`: its id, then its origin. */
+export const RECORD_FACTS_BYTES = 64
+
+/**
+ * Verdicts on a batch of records, in input order. A record's id and origin
+ * come with them, so that whoever stores the batch need not decode each
+ * record again; they travel packed, one buffer a batch.
+ */
+export interface BatchVerdicts {
+  /** A typed rejection, or undefined when the record is valid. */
+  faults: (RejectionReport | undefined)[]
+  /** `RECORD_FACTS_BYTES` a record: the id, then the origin (zeros for a rejected record). */
+  facts: Uint8Array
+}
+
+/** The id and origin of record `i` in `verdicts.facts`. */
+export function recordFacts(verdicts: BatchVerdicts, i: number): { id: Bytes32; origin: Bytes32 } {
+  const at = i * RECORD_FACTS_BYTES
+  return { id: verdicts.facts.subarray(at, at + 32), origin: verdicts.facts.subarray(at + 32, at + RECORD_FACTS_BYTES) }
+}
+
+/** `validateRecordBytes` over many records, concurrently: a verdict per record, in order, with the id and origin of each valid one. */
+export async function validateRecordsBytes(records: readonly Uint8Array[], options: EventValidationOptions = {}): Promise<BatchVerdicts> {
+  const results = await Promise.all(records.map((bytes) => validateRecordBytes(bytes, options)))
+  const facts = new Uint8Array(records.length * RECORD_FACTS_BYTES)
+  const originOf = batchOrigins()
+  const faults = results.map((result, i) => {
+    if (!result.ok) return { code: result.error.code, message: result.error.message }
+    facts.set(result.record.id, i * RECORD_FACTS_BYTES)
+    facts.set(originOf(result.record), i * RECORD_FACTS_BYTES + 32)
+    return undefined
+  })
+  return { faults, facts }
 }

@@ -6,7 +6,7 @@
  * latency.
  */
 import * as Comlink from 'comlink'
-import { TerrainError, validateRecordsBytes, type BatchValidator, type Bytes32, type RejectionReport } from '../core/index.js'
+import { concatBytes, TerrainError, validateRecordsBytes, type BatchValidator, type BatchVerdicts, type Bytes32 } from '../core/index.js'
 import { packEvents } from './packed-events.js'
 import type { ValidationWorkerApi } from './validation-worker.js'
 
@@ -53,7 +53,7 @@ export class ValidationPool implements BatchValidator {
     })
   }
 
-  async validate(events: readonly Uint8Array[], context: Context): Promise<(RejectionReport | undefined)[]> {
+  async validate(events: readonly Uint8Array[], context: Context): Promise<BatchVerdicts> {
     if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateRecordsBytes(events, context)
     const share = Math.ceil(events.length / this.workers.length)
     const parts = await Promise.all(
@@ -62,7 +62,7 @@ export class ValidationPool implements BatchValidator {
         return api.validate(Comlink.transfer(packed, [packed.bytes.buffer, packed.ends.buffer]), context.world, context.epochs)
       }),
     )
-    return parts.flat()
+    return parts.length === 1 ? parts[0]! : { faults: parts.flatMap((p) => p.faults), facts: concatBytes(...parts.map((p) => p.facts)) }
   }
 
   close(): void {

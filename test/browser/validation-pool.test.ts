@@ -4,8 +4,12 @@ import {
   createEvent,
   createSigner,
   createWorld,
+  decodeEvent,
   encodeEvent,
+  originOf,
+  recordFacts,
   sampleAttestationEvent,
+  toHex,
   validateEventBytes,
 } from '../../core/index.js'
 import { packEvents, unpackEvents } from '../../workers/packed-events.js'
@@ -43,7 +47,14 @@ describe('ValidationPool', () => {
           return r.ok ? undefined : r.error.code
         }),
       )
-      expect(verdicts.map((v) => v?.code)).toEqual(expected)
+      expect(verdicts.faults.map((v) => v?.code)).toEqual(expected)
+      // Each valid record comes with its id and origin, as decoding it here would give them.
+      for (const [i, bytes] of events.entries()) {
+        if (expected[i] !== undefined) continue
+        const event = decodeEvent(bytes)
+        const facts = recordFacts(verdicts, i)
+        expect([toHex(facts.id), toHex(facts.origin)]).toEqual([toHex(event.eventId), toHex(originOf(event))])
+      }
       expect(expected.filter((c) => c !== undefined).length).toBeGreaterThan(20)
       expect(new Set(expected)).toEqual(new Set([undefined, 'bad-signature', 'event-id-mismatch']))
     } finally {
@@ -56,7 +67,7 @@ describe('ValidationPool', () => {
     const other = await createWorld('other quiet harbor')
     const pool = new ValidationPool({ workers: 1, minOffloadedBatch: 1 })
     try {
-      expect(new Set((await pool.validate(events, { world: other.id })).map((v) => v?.code))).toEqual(new Set(['wrong-world']))
+      expect(new Set((await pool.validate(events, { world: other.id })).faults.map((v) => v?.code))).toEqual(new Set(['wrong-world']))
     } finally {
       pool.close()
     }

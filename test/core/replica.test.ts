@@ -20,6 +20,7 @@ import {
   type AppendOptions,
   type ReplicaSettings,
   type BatchValidator,
+  validateRecordsBytes,
   type Event,
 } from '../../core/index.js'
 import { fixture, seed, type Fixture } from './fixtures.js'
@@ -436,9 +437,10 @@ describe('replica', () => {
     const calls: number[] = []
     const log = new EventLog(f.world.id, new MemoryEventStore(), {
       validator: {
-        async validate(batch) {
+        async validate(batch, options) {
           calls.push(batch.length)
-          return batch.map((_, i) => (i === 1 ? { code: 'bad-signature' as const, message: 'forged' } : undefined))
+          const verdicts = await validateRecordsBytes(batch, options)
+          return { ...verdicts, faults: verdicts.faults.map((fault, i) => (i === 1 ? { code: 'bad-signature' as const, message: 'forged' } : fault)) }
         },
       },
     })
@@ -460,10 +462,10 @@ describe('replica', () => {
     const held: { release: () => void; size: number }[] = []
     let started = 0
     const validator: BatchValidator = {
-      validate(batch) {
+      validate(batch, options) {
         const index = started++
         return new Promise((resolve, reject) => {
-          held.push({ size: batch.length, release: () => (index === 2 ? reject(new Error('validator lost')) : resolve(batch.map(() => undefined))) })
+          held.push({ size: batch.length, release: () => (index === 2 ? reject(new Error('validator lost')) : resolve(validateRecordsBytes(batch, options))) })
         })
       },
     }
