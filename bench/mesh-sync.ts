@@ -3,7 +3,8 @@
  * events, a fresh browser page pulling them from it over WebSockets, and a
  * second fresh page pulling them from the first over WebRTC (signalled
  * through a relay that keeps no log, once the replicating one is gone, so
- * nothing else can serve them). Also the JS heap of a page that holds them.
+ * nothing else can serve them). Also the JS heap of a page that holds them,
+ * and the bound the syncs are compared with, measured around each.
  */
 import type { Browser, Page } from '@playwright/test'
 import { EventLog, MemoryEventStore, createWorld } from '../core/index.js'
@@ -21,6 +22,12 @@ export interface MeshSyncFigures {
   /** From that connection to B holding every event. */
   browserToBrowserSeconds: number
   heapBytes: number | undefined
+  /**
+   * The sync bound (the slower of raw validation and raw IndexedDB writes, in
+   * events/s) measured before the first sync, between the two, and after the
+   * second: each sync is compared with the mean of the two beside it.
+   */
+  bounds: [number, number, number]
 }
 
 const openPage = (browser: Browser, url: string, relays?: string[]) => openMeshPage(browser, url, { relays, timeoutMs: 60_000, failOnPageError: false })
@@ -44,7 +51,12 @@ async function timeUntilHolds(page: Page, count: number, label: string, log: (te
   return (performance.now() - started) / 1000
 }
 
-export async function runMeshSync(browser: Browser, count: number, log: (text: string) => void): Promise<MeshSyncFigures> {
+export async function runMeshSync(
+  browser: Browser,
+  count: number,
+  measureBound: () => Promise<number>,
+  log: (text: string) => void,
+): Promise<MeshSyncFigures> {
   const world = await createWorld('quiet harbor lantern')
   try {
     const replicating = await startRelay({ antiEntropyMs: 2_000 })
@@ -61,8 +73,10 @@ export async function runMeshSync(browser: Browser, count: number, log: (text: s
     await seed.stop()
     log(`relay stored ${count.toLocaleString('en-US')} events in ${relayIngestSeconds.toFixed(1)} s`)
 
+    const bounds: number[] = [await measureBound()]
     const a = await openPage(browser, replicating.url, [replicating.multiaddr, signalOnly.multiaddr])
     const relayToBrowserSeconds = await timeUntilHolds(a, count, 'relay → fresh page', log)
+    bounds.push(await measureBound())
     // The replicating relay goes, so that only A can serve B: B would otherwise reach it through A's circuit
     // address there and pull everything from both.
     await replicating.kill('SIGTERM')
@@ -72,8 +86,17 @@ export async function runMeshSync(browser: Browser, count: number, log: (text: s
     await until('B to connect to A over WebRTC', async () => ((await hasDirect(b, aPeerId)) ? true : undefined), 60_000)
     const browserConnectSeconds = (performance.now() - connectStarted) / 1000
     const browserToBrowserSeconds = await timeUntilHolds(b, count, 'page → fresh page over WebRTC', log)
+    bounds.push(await measureBound())
     const heapBytes = await measureHeap(b)
-    return { events: count, relayIngestSeconds, relayToBrowserSeconds, browserConnectSeconds, browserToBrowserSeconds, heapBytes }
+    return {
+      events: count,
+      relayIngestSeconds,
+      relayToBrowserSeconds,
+      browserConnectSeconds,
+      browserToBrowserSeconds,
+      heapBytes,
+      bounds: bounds as [number, number, number],
+    }
   } finally {
     await cleanupRelays()
   }

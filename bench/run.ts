@@ -22,8 +22,20 @@ const CONFIG_FILE = new URL('../vite.config.ts', import.meta.url).pathname
 const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} events/s`
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'not measurable here' : `${(bytes / 2 ** 20).toFixed(1)} MiB`)
 
-/** The event suite and the in-worker sync suite (which also measures the raw rates sync is bounded by). */
-async function inChromiumWorker(browser: Browser): Promise<{ events: SuiteResult; sync: SyncFigures; heapBytes: number | undefined }> {
+interface InWorker {
+  events: SuiteResult
+  sync: SyncFigures
+  heapBytes: number | undefined
+  /** The sync bound measured again, on the sync suite's events, in events/s. */
+  measureBound: () => Promise<number>
+  close: () => Promise<void>
+}
+
+/**
+ * The event suite and the in-worker sync suite (which also measures the raw rates sync is bounded by). The page
+ * stays open, to measure the bound again beside the network syncs.
+ */
+async function inChromiumWorker(browser: Browser): Promise<InWorker> {
   const server = await createServer({ configFile: CONFIG_FILE, server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' })
   await server.listen()
   try {
@@ -40,10 +52,18 @@ async function inChromiumWorker(browser: Browser): Promise<{ events: SuiteResult
     console.log(`\nDelta sync of ${SYNC_EVENTS.toLocaleString('en-US')} events into a fresh IndexedDB log, inside one Chromium worker (no network)`)
     const sync = await page.evaluate((n) => window.terrainBench.syncSuite(n), SYNC_EVENTS)
     const heapBytes = await measureHeap(page)
-    await page.close()
-    return { events, sync, heapBytes }
-  } finally {
+    const measureBound = async () => {
+      const bound = await page.evaluate(() => window.terrainBench.bound())
+      return Math.min(bound.validationPerSecond, bound.idbWritePerSecond)
+    }
+    const close = async () => {
+      await page.close()
+      await server.close()
+    }
+    return { events, sync, heapBytes, measureBound, close }
+  } catch (e) {
     await server.close()
+    throw e
   }
 }
 
@@ -74,17 +94,20 @@ try {
   console.log(`  raw IndexedDB batched writes   ${rate(s.idbWritePerSecond)} (batches of 256, a record per event, no reads, relaxed durability as sync)`)
   console.log(`  the log store's append         ${rate(s.storeAppendPerSecond)} (same batches, packed into runs)`)
   console.log(`  delta sync                     ${rate(s.syncPerSecond)}, ${s.syncSeconds.toFixed(1)} s, ${((s.syncPerSecond / bound) * 100).toFixed(1)}% of the slower of the two (goal 70%)`)
-  console.log(`  JS heap of the page and its worker afterwards: ${mib(worker.heapBytes)}`)
+  console.log(`  JS heap of the bench page and its worker afterwards (it keeps the signed events, to measure the bound again): ${mib(worker.heapBytes)}`)
 
   console.log(`\nDelta sync of ${SYNC_EVENTS.toLocaleString('en-US')} events over the network (real relay processes, real pages)`)
   await build({ configFile: CONFIG_FILE, logLevel: 'error' })
-  const mesh = await runMeshSync(browser, SYNC_EVENTS, (text) => console.log(`  ${text}`))
-  const line = (label: string, seconds: number) => {
+  const mesh = await runMeshSync(browser, SYNC_EVENTS, worker.measureBound, (text) => console.log(`  ${text}`)).finally(worker.close)
+  const [first, between, last] = mesh.bounds
+  console.log(`  the bound measured again: ${rate(first)} before, ${rate(between)} between and ${rate(last)} after the two syncs`)
+  const line = (label: string, seconds: number, around: number) => {
     const perSecond = mesh.events / seconds
-    return `  ${label.padEnd(36)}${seconds.toFixed(1).padStart(7)} s  ${rate(perSecond).padStart(18)}  ${((perSecond / bound) * 100).toFixed(1)}% of the bound above (goal 70%)`
+    const ratio = (x: number) => `${((perSecond / x) * 100).toFixed(1)}%`
+    return `  ${label.padEnd(32)}${seconds.toFixed(1).padStart(6)} s ${rate(perSecond).padStart(18)}  ${ratio(around)} of the bound around it (goal 70%), ${ratio(bound)} of the one above`
   }
-  console.log(line('relay → fresh page (WebSocket)', mesh.relayToBrowserSeconds))
-  console.log(line('page → fresh page (WebRTC)', mesh.browserToBrowserSeconds))
+  console.log(line('relay → fresh page (WebSocket)', mesh.relayToBrowserSeconds, (first + between) / 2))
+  console.log(line('page → fresh page (WebRTC)', mesh.browserToBrowserSeconds, (between + last) / 2))
   console.log(`  (before that sync, the fresh page took ${mesh.browserConnectSeconds.toFixed(1)} s to find the first and connect to it over WebRTC)`)
   console.log(`  relay ingest (Node, LevelDB): ${rate(mesh.events / mesh.relayIngestSeconds)}`)
   console.log(`  JS heap of a page holding ${mesh.events.toLocaleString('en-US')} events: ${mib(mesh.heapBytes)} (goal under 50 MB)`)
