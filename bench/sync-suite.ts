@@ -8,6 +8,7 @@
 import {
   createSigner,
   createWorld,
+  defaultReplicaSettings,
   EventLog,
   MemoryEventStore,
   Replica,
@@ -33,7 +34,8 @@ export interface SyncFigures {
   ratioToBound: number
 }
 
-const BATCH = 256
+/** Events a write batch: the sync batch a peer asks for, so that the raw writes and the sync write alike. */
+const BATCH = defaultReplicaSettings.maxBatchEntries
 
 /** The events the suite signed, kept so the bound can be measured again beside later syncs. */
 let kept: { world: Bytes32; all: StoredEntry[] } | undefined

@@ -64,7 +64,7 @@ export interface ReplicaSettings {
 }
 
 export const defaultReplicaSettings: Readonly<ReplicaSettings> = Object.freeze({
-  maxBatchEntries: 256,
+  maxBatchEntries: 512,
   maxBatchesValidating: 3,
   maxEntriesPerRound: 8192,
   forwardGossip: true,
