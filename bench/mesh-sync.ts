@@ -73,10 +73,10 @@ export async function runMeshSync(
     await seed.stop()
     log(`relay stored ${count.toLocaleString('en-US')} events in ${relayIngestSeconds.toFixed(1)} s`)
 
-    const bounds: number[] = [await measureBound()]
+    const boundBefore = await measureBound()
     const a = await openPage(browser, replicating.url, [replicating.multiaddr, signalOnly.multiaddr])
     const relayToBrowserSeconds = await timeUntilHolds(a, count, 'relay → fresh page', log)
-    bounds.push(await measureBound())
+    const boundBetween = await measureBound()
     // The replicating relay goes, so that only A can serve B: B would otherwise reach it through A's circuit
     // address there and pull everything from both.
     await replicating.kill('SIGTERM')
@@ -86,7 +86,7 @@ export async function runMeshSync(
     await until('B to connect to A over WebRTC', async () => ((await hasDirect(b, aPeerId)) ? true : undefined), 60_000)
     const browserConnectSeconds = (performance.now() - connectStarted) / 1000
     const browserToBrowserSeconds = await timeUntilHolds(b, count, 'page → fresh page over WebRTC', log)
-    bounds.push(await measureBound())
+    const boundAfter = await measureBound()
     const heapBytes = await measureHeap(b)
     return {
       events: count,
@@ -95,7 +95,7 @@ export async function runMeshSync(
       browserConnectSeconds,
       browserToBrowserSeconds,
       heapBytes,
-      bounds: bounds as [number, number, number],
+      bounds: [boundBefore, boundBetween, boundAfter],
     }
   } finally {
     await cleanupRelays()

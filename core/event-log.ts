@@ -13,7 +13,7 @@ import { encodeEvent } from './structs.js'
 import { MAX_EVENT_BYTES, type EventRejection } from './events.js'
 import type { AppendOptions, EventStore, SlotLookup, StoredEntry } from './event-store.js'
 import { blake3Ready } from './hash.js'
-import { batchOrigins, decodeLogRecord, recordFacts, recordOrigin, validateDecodedRecord, type BatchVerdicts, type LogRecord } from './log-record.js'
+import { batchOrigins, decodeLogRecord, recordFacts, recordOrigin, validateDecodedRecord, type BatchVerdicts, type LogRecord, type RecordFacts } from './log-record.js'
 import type { LogEntry } from './sync-messages.js'
 import type { Bytes32, Event } from './types.js'
 
@@ -40,24 +40,14 @@ export interface PreparedBatch {
  * Validates many encoded events at once, possibly on other threads, with the
  * rules of `validateRecordBytes`; the verdicts, with each valid record's id
  * and origin, come back in input order (as `validateRecordsBytes` gives
- * them). Lets a host overlap signature checks with its store's writes.
+ * them). Lets a caller overlap signature checks with its store's writes.
  */
 export interface BatchValidator {
   validate(events: readonly Uint8Array[], options: { world: Bytes32; epochs?: { min: bigint; max: bigint } }): Promise<BatchVerdicts>
 }
 
-/** What storing a valid record needs to know of it. */
-interface RecordFacts {
-  id: Bytes32
-  origin: Bytes32
-}
-
 /** An entry after its checks: the facts of a valid record, or why it is refused. */
-interface Checked {
-  entry: LogEntry
-  facts?: RecordFacts
-  fault: IngestError | undefined
-}
+type Checked = { entry: LogEntry; facts: RecordFacts; fault?: undefined } | { entry: LogEntry; fault: IngestError }
 
 export interface EventLogOptions {
   /** Accept only events whose epoch lies in this range, if given. */
@@ -108,11 +98,12 @@ export class EventLog {
     let duplicates = entries.length - rejected.length - checked.length
     const accepted: StoredEntry[] = []
     const seen = new Set<string>()
-    for (const { entry, facts, fault } of checked) {
-      if (fault || !facts) {
-        if (fault) rejected.push(fault)
+    for (const item of checked) {
+      if (item.fault) {
+        rejected.push(item.fault)
         continue
       }
+      const { entry, facts } = item
       const key = toHex(facts.id)
       if (seen.has(key)) duplicates++
       else {
@@ -142,9 +133,7 @@ export class EventLog {
     )
     return entries.map((entry, i) => {
       const fault = verdicts.faults[i]
-      if (fault) return { entry, fault: new IngestError(fault.code, fault.message) }
-      const facts = recordFacts(verdicts, i)
-      return { entry, facts, fault: this.checkSlot(entry, facts, undefined) }
+      return fault ? { entry, fault: new IngestError(fault.code, fault.message) } : this.checkSlot(entry, recordFacts(verdicts, i), undefined)
     })
   }
 
@@ -171,9 +160,7 @@ export class EventLog {
     const originOf = batchOrigins()
     return fresh.map(({ entry, record, slotHolder }, i) => {
       const fault = faults[i]
-      if (fault) return { entry, fault: new IngestError(fault.code, fault.message) }
-      const facts = { id: record.id, origin: originOf(record) }
-      return { entry, facts, fault: this.checkSlot(entry, facts, slotHolder) }
+      return fault ? { entry, fault: new IngestError(fault.code, fault.message) } : this.checkSlot(entry, { id: record.id, origin: originOf(record) }, slotHolder)
     })
   }
 
@@ -182,15 +169,12 @@ export class EventLog {
   }
 
   /** What validation of the record alone cannot see: whether it sits in the right origin slot. */
-  private checkSlot(entry: LogEntry, facts: RecordFacts, slotHolder: Bytes32 | undefined): IngestError | undefined {
-    if (!equalBytes(facts.origin, entry.replicaId)) {
-      return new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id')
-    }
-    if (entry.seq < 1n) return new IngestError('bad-seq', 'sequence numbers start at 1')
-    if (slotHolder && !equalBytes(slotHolder, facts.id)) {
-      return new IngestError('seq-conflict', `origin slot ${entry.seq} already holds another event`)
-    }
-    return undefined
+  private checkSlot(entry: LogEntry, facts: RecordFacts, slotHolder: Bytes32 | undefined): Checked {
+    const refuse = (fault: IngestError): Checked => ({ entry, fault })
+    if (!equalBytes(facts.origin, entry.replicaId)) return refuse(new IngestError('wrong-origin', 'entry is not labelled with its author’s replica id'))
+    if (entry.seq < 1n) return refuse(new IngestError('bad-seq', 'sequence numbers start at 1'))
+    if (slotHolder && !equalBytes(slotHolder, facts.id)) return refuse(new IngestError('seq-conflict', `origin slot ${entry.seq} already holds another event`))
+    return { entry, facts }
   }
 
   /**

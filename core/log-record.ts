@@ -94,8 +94,14 @@ export interface BatchVerdicts {
   facts: Uint8Array
 }
 
+/** What storing a valid record needs to know of it. */
+export interface RecordFacts {
+  id: Bytes32
+  origin: Bytes32
+}
+
 /** The id and origin of record `i` in `verdicts.facts`. */
-export function recordFacts(verdicts: BatchVerdicts, i: number): { id: Bytes32; origin: Bytes32 } {
+export function recordFacts(verdicts: BatchVerdicts, i: number): RecordFacts {
   const at = i * RECORD_FACTS_BYTES
   return { id: verdicts.facts.subarray(at, at + 32), origin: verdicts.facts.subarray(at + 32, at + RECORD_FACTS_BYTES) }
 }

@@ -27,7 +27,7 @@ import {
 } from '../core/index.js'
 import { keepErrorCodesAcrossComlink } from './error-transfer.js'
 import { IndexedDbEventStore } from './idb-event-store.js'
-import { packEvents, type PackedEvents } from './packed-events.js'
+import { transferPacked } from './packed-events.js'
 import { loadOrCreateTransportSeed } from './identity-store.js'
 import type { RouterWorkerApi } from './router-worker.js'
 import { ValidationPool } from './validation-pool.js'
@@ -75,17 +75,12 @@ let router: Comlink.Remote<RouterWorkerApi> | undefined
 const forRouter: Uint8Array[] = []
 const recent: LogStatus['recent'] = []
 
-/** Records packed into one buffer and moved, not copied: a sync batch is hundreds of small arrays. */
-function transferable(records: Uint8Array[]): PackedEvents {
-  const packed = packEvents(records)
-  return Comlink.transfer(packed, [packed.bytes.buffer, packed.ends.buffer])
-}
-
 function toRouter(record: Uint8Array): void {
   forRouter.push(record)
   const remote = router
-  // The replica reports a batch's records one after another, synchronously: one message takes them all.
-  if (remote && forRouter.length === 1) queueMicrotask(() => void remote.ingest(transferable(forRouter.splice(0))))
+  // The replica reports a batch's records one after another, synchronously: one message takes them all, packed
+  // and moved rather than cloned as hundreds of small arrays.
+  if (remote && forRouter.length === 1) queueMicrotask(() => void remote.ingest(transferPacked(forRouter.splice(0))))
 }
 
 function current(): Opened {
@@ -129,11 +124,11 @@ const api = {
    */
   async connectRouter(port: MessagePort): Promise<void> {
     const remote = Comlink.wrap<RouterWorkerApi>(port)
-    await remote.replay(transferable(forRouter.splice(0)))
+    await remote.replay(transferPacked(forRouter.splice(0)))
     router = remote
     // What was stored during the replay.
     const late = forRouter.splice(0)
-    if (late.length > 0) await remote.ingest(transferable(late))
+    if (late.length > 0) await remote.ingest(transferPacked(late))
   },
 
   /** Publish records this peer made elsewhere: its sealed evidence and disputes, each freshly sealed (a random nonce), so new. */

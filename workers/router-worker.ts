@@ -171,13 +171,14 @@ async function tick(): Promise<void> {
 /** A stored record to the router: opened first when sealed; kept for later when this peer has no key yet. */
 async function take(bytes: Uint8Array, replay: boolean): Promise<void> {
   const r = current()
+  const now = Date.now()
   // Stale evidence is turned away on its header: a fresh peer syncs it by the thousand.
   const epoch = evidenceEpochId(bytes)
-  if (epoch !== undefined && r.refusesEvidenceOf(epoch, Date.now(), replay)) return
+  if (epoch !== undefined && r.refusesEvidenceOf(epoch, now, replay)) return
   try {
     const read = await keyring!.read(bytes)
     if (read.kind !== 'event') return
-    if (r.ingest(read.event, Date.now(), replay)) noteEvidence(read.event)
+    if (r.ingest(read.event, now, replay)) noteEvidence(read.event)
   } catch (e) {
     if (!(e instanceof SealError)) throw e
     r.rejections.set(e.code, (r.rejections.get(e.code) ?? 0) + 1)

@@ -7,7 +7,7 @@
  */
 import * as Comlink from 'comlink'
 import { concatBytes, TerrainError, validateRecordsBytes, type BatchValidator, type BatchVerdicts, type Bytes32 } from '../core/index.js'
-import { packEvents } from './packed-events.js'
+import { transferPacked } from './packed-events.js'
 import type { ValidationWorkerApi } from './validation-worker.js'
 
 export interface ValidationPoolSettings {
@@ -58,10 +58,7 @@ export class ValidationPool implements BatchValidator {
     if (this.workers.length === 0 || events.length < this.settings.minOffloadedBatch) return validateRecordsBytes(events, context)
     const share = Math.ceil(events.length / this.workers.length)
     const parts = await Promise.all(
-      this.workers.map(({ api }, i) => {
-        const packed = packEvents(events.slice(i * share, (i + 1) * share))
-        return api.validate(Comlink.transfer(packed, [packed.bytes.buffer, packed.ends.buffer]), context.world, context.epochs)
-      }),
+      this.workers.map(({ api }, i) => api.validate(transferPacked(events.slice(i * share, (i + 1) * share)), context.world, context.epochs)),
     )
     return parts.length === 1 ? parts[0]! : { faults: parts.flatMap((p) => p.faults), facts: concatBytes(...parts.map((p) => p.facts)) }
   }

@@ -94,7 +94,7 @@ export class BeliefRouter {
   }
 
   /**
-   * Takes one validated event from the log. Evidence outside the epoch window
+   * Takes one validated event from the log. Evidence of an epoch not accepted now
    * is refused at once (unless `replay`: the log's own history at start);
    * the rest waits for its epoch to close. True when the event was taken
    * (a descriptor, a dispute, or evidence held for its epoch).
@@ -131,7 +131,7 @@ export class BeliefRouter {
   /**
    * Whether evidence (a receipt or attestation) of `epoch` is refused
    * whatever it says: its epoch is closed already, or (unless `replay`)
-   * outside the accepted window. Counts the refusal. `ingest` asks it; a
+   * outside the span of epochs it accepts. Counts the refusal. `ingest` asks it; a
    * router's owner may ask first, from an event's header, and skip decoding
    * the stale evidence a fresh peer syncs by the thousand.
    */
@@ -141,7 +141,7 @@ export class BeliefRouter {
       this.reject('late')
       return true
     }
-    if (!replay && !this.gate.inEpochWindow(epoch, epochAt(this.world.rules, nowMs))) {
+    if (!replay && !this.gate.acceptsEpoch(epoch, epochAt(this.world.rules, nowMs))) {
       this.reject('out-of-epoch')
       return true
     }

@@ -120,15 +120,15 @@ export class EvidenceGate {
     return { ticketed: held.ticketed.has(toHex(a.proberTransportPubkey)) }
   }
 
-  /** Throws `ProbeError('out-of-epoch')` for evidence of an epoch outside the window at `currentEpoch`. */
+  /** Throws `ProbeError('out-of-epoch')` for evidence of an epoch not accepted while `currentEpoch` is current. */
   checkEpoch(epoch: bigint, currentEpoch: bigint): void {
-    if (!this.inEpochWindow(epoch, currentEpoch)) {
+    if (!this.acceptsEpoch(epoch, currentEpoch)) {
       throw new ProbeError('out-of-epoch', `evidence for epoch ${epoch} while epoch ${currentEpoch} is current (accepted back to ${currentEpoch - BigInt(this.settings.acceptedPastEpochs)})`)
     }
   }
 
   /** `checkEpoch` without the error: for callers that turn away many records at once. */
-  inEpochWindow(epoch: bigint, currentEpoch: bigint): boolean {
+  acceptsEpoch(epoch: bigint, currentEpoch: bigint): boolean {
     return epoch <= currentEpoch && epoch >= currentEpoch - BigInt(this.settings.acceptedPastEpochs)
   }
 
