@@ -13,7 +13,7 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     projects: [
-      { test: { name: 'node', include: ['test/core/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/build/**/*.test.ts', 'test/model/**/*.test.ts'], testTimeout: 60_000 } },
+      { test: { name: 'node', include: ['test/core/**/*.test.ts', 'test/relay/**/*.test.ts', 'test/build/**/*.test.ts', 'test/model/**/*.test.ts', 'test/bench/**/*.test.ts'], testTimeout: 60_000 } },
       {
         optimizeDeps: { include: WORKER_DEPS },
         test: {

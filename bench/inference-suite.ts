@@ -1,14 +1,15 @@
 /**
  * Private inference over the real network: two relays and a Node provider
- * running the built-in model (real processes), a chat page and two more
+ * running the built-in model (real processes), two chat pages and two more
  * pages as hops (real Chromium, real WebRTC). Measures circuit build time
  * through relays and through pages (over connections already open), and time to
  * first token and tokens/s through a 3-hop circuit beside a 1-hop circuit
- * straight to the same provider, interleaved in the same run.
+ * straight to the same provider, answer by answer in turn in the same run.
  */
 import type { Browser, Page } from '@playwright/test'
 import { cleanupRelays, freePort, startRelay, until } from '../test/relay/support/relay-process.js'
 import { hasDirect, meshPeerId, openMeshPage } from '../test/e2e/support/mesh-page.js'
+import { medianOf, pairedMedianRatio } from './paired-ratio.js'
 
 export interface InferenceFigures {
   buildExistingMs: number[]
@@ -69,8 +70,8 @@ function record(route: RouteFigures, answer: AnswerFigures): void {
   route.streamingMs.push(answer.streamingMs)
 }
 
-/** Answers a route gives each round, on the same circuit, for its tokens/s. */
-const ANSWERS_PER_ROUND = 6
+/** Answers each route gives for its time to first token and tokens/s. */
+const ANSWERS_PER_ROUTE = 400
 
 export async function runInferenceSuite(browser: Browser, rounds: number, log: (text: string) => void): Promise<InferenceFigures> {
   try {
@@ -82,29 +83,36 @@ export async function runInferenceSuite(browser: Browser, rounds: number, log: (
       const config = (await (await fetch(`${a.url}/config.json`)).json()) as { relays: string[] }
       return config.relays.some((r) => r.endsWith(b.peerId)) ? true : undefined
     })
+    // One chat page a route, so each keeps its circuit open and the routes can take turns answer by answer.
     const chat = await openPage(browser, a.url)
+    const chatDirect = await openPage(browser, a.url)
     const x = await openPage(browser, `${a.url}/?relay=${a.peerId}`)
     const y = await openPage(browser, `${a.url}/?relay=${b.peerId}`)
-    const models = () => chat.page.evaluate('window.terrain.mesh.then((mesh) => mesh.chat.models())') as Promise<string[]>
-    await until('the chat page to see the provider', async () => ((await models()).includes(MODEL) ? true : undefined), 60_000)
-    log('mesh up: 2 relays, a Node provider, a chat page and two hop pages')
+    const models = (page: Page) => page.evaluate('window.terrain.mesh.then((mesh) => mesh.chat.models())') as Promise<string[]>
+    for (const page of [chat.page, chatDirect.page]) {
+      await until('the chat pages to see the provider', async () => ((await models(page)).includes(MODEL) ? true : undefined), 60_000)
+    }
+    log('mesh up: 2 relays, a Node provider, two chat pages and two hop pages')
 
     const route = (): RouteFigures => ({ firstTokenMs: [], laterTokens: [], streamingMs: [] })
     const figures: InferenceFigures = { buildExistingMs: [], buildPagesMs: [], buildNewWebRtcMs: [], threeHop: route(), direct: route() }
+    const routes = [
+      { route: figures.threeHop, page: chat.page, hops: [a.peerId, b.peerId] },
+      { route: figures.direct, page: chatDirect.page, hops: [] },
+    ]
     // Warm-up on both routes (model, JIT, connections), then a pause for the fresh pages' first sync with the relays to end.
-    for (const hops of [[a.peerId, b.peerId], []]) for (let j = 0; j < ANSWERS_PER_ROUND; j++) await ask(chat.page, hops, j === 0)
+    for (const { page, hops } of routes) for (let j = 0; j < 6; j++) await ask(page, hops, j === 0)
     await new Promise((resolve) => setTimeout(resolve, 3_000))
+    // An answer streams for a few ms and the machine's speed drifts over seconds: the routes take turns answer by
+    // answer (each on its open circuit), the first of a pair alternating, so drift falls on both alike.
+    for (let i = 0; i < ANSWERS_PER_ROUTE; i++) {
+      for (const { route, page, hops } of i % 2 === 0 ? routes : [...routes].reverse()) record(route, await ask(page, hops, false))
+      if ((i + 1) % 100 === 0) log(`${i + 1} of ${ANSWERS_PER_ROUTE} answers a route`)
+    }
     for (let i = 0; i < rounds; i++) {
-      // 3 hops (relays as entry and middle, over WebSocket links already open) and 1 hop, in alternating order so drift
-      // in the machine's load falls on both alike: a build, then answers on the built circuit.
-      const routes = [{ route: figures.threeHop, hops: [a.peerId, b.peerId] }, { route: figures.direct, hops: [] }]
-      if (i % 2 === 1) routes.reverse()
-      for (const { route, hops } of routes) {
-        const built = await ask(chat.page, hops, true)
-        if (route === figures.threeHop) figures.buildExistingMs.push(built.circuitMs)
-        for (let j = 0; j < ANSWERS_PER_ROUND; j++) record(route, await ask(chat.page, hops, false))
-      }
-      // Pages as entry and middle, over the WebRTC links the mesh already opened between them.
+      // 3 hops through relays (over WebSocket links already open), then pages as entry and middle over the WebRTC
+      // links the mesh already opened between them.
+      figures.buildExistingMs.push((await ask(chat.page, [a.peerId, b.peerId], true)).circuitMs)
       figures.buildPagesMs.push((await ask(chat.page, [x.peerId, y.peerId], true)).circuitMs)
       // The same hops after closing the WebRTC connections the circuit needs: the build opens new ones.
       await dropDirect(chat.page, x.peerId)
@@ -112,7 +120,7 @@ export async function runInferenceSuite(browser: Browser, rounds: number, log: (
       if ((await hasDirect(chat.page, x.peerId)) || (await hasDirect(x.page, y.peerId))) throw new Error('a dropped WebRTC connection came back before the build')
       figures.buildNewWebRtcMs.push((await ask(chat.page, [x.peerId, y.peerId], true)).circuitMs)
       if (!(await hasDirect(chat.page, x.peerId)) || !(await hasDirect(x.page, y.peerId))) throw new Error('the build did not leave new WebRTC connections')
-      log(`round ${i + 1} of ${rounds}`)
+      log(`circuit builds: round ${i + 1} of ${rounds}`)
       await new Promise((resolve) => setTimeout(resolve, 1_000)) // new connections settle (identify, sync) before the next round
     }
     return figures
@@ -125,28 +133,29 @@ const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((p, r) => p - r)
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 }
-const median = (xs: number[]) => quantile(xs, 0.5)
 const sum = (xs: number[]) => xs.reduce((p, x) => p + x, 0)
 /** Each answer's tokens after its first over the time they took to arrive. */
 const answerRates = (route: RouteFigures) => route.laterTokens.map((tokens, i) => tokens / (route.streamingMs[i]! / 1000))
 /**
- * The median answer's rate. An answer streams for a few tens of ms (the built-in model makes over a thousand tokens a
+ * The median answer's rate. An answer streams for about 12 ms (the built-in model makes over two thousand tokens a
  * second), so one stalled by another process on the machine (a relay's sync, a page's GC) weighs on a pooled rate
- * out of all proportion; the median is what an answer usually gets, and the pooled rate is printed beside it.
+ * out of all proportion; the median is what an answer usually gets, and the pooled rate is printed beside it. Answers
+ * vary by several ms either way, so the ratio carries a bootstrap interval over the pairs of answers.
  */
-const tokensPerSecond = (route: RouteFigures) => median(answerRates(route))
+const tokensPerSecond = (route: RouteFigures) => medianOf(answerRates(route))
 const pooledTokensPerSecond = (route: RouteFigures) => sum(route.laterTokens) / (sum(route.streamingMs) / 1000)
 
 export function formatInferenceSuite(f: InferenceFigures): string {
   const ms = (x: number) => `${x.toFixed(1)} ms`
-  const ttftAdded = median(f.threeHop.firstTokenMs) - median(f.direct.firstTokenMs)
-  const rateRatio = tokensPerSecond(f.threeHop) / tokensPerSecond(f.direct)
+  const ttftAdded = medianOf(f.threeHop.firstTokenMs) - medianOf(f.direct.firstTokenMs)
+  const rate = pairedMedianRatio(answerRates(f.threeHop), answerRates(f.direct))
+  const percent = (x: number) => `${(x * 100).toFixed(1)}%`
   return [
-    `  circuit build, existing connections (relays)   p50 ${ms(median(f.buildExistingMs))}  p95 ${ms(quantile(f.buildExistingMs, 0.95))}`,
-    `  circuit build, pages as hops (WebRTC links)    p50 ${ms(median(f.buildPagesMs))}  p95 ${ms(quantile(f.buildPagesMs, 0.95))}`,
-    `  circuit build, pages as hops, new WebRTC       p50 ${ms(median(f.buildNewWebRtcMs))}  p95 ${ms(quantile(f.buildNewWebRtcMs, 0.95))}`,
-    `  time to first token: 3 hops ${ms(median(f.threeHop.firstTokenMs))}, direct ${ms(median(f.direct.firstTokenMs))}: ${ms(ttftAdded)} added (goal under 20 ms)`,
-    `  tokens/s, median of ${f.threeHop.laterTokens.length} answers a route: 3 hops ${tokensPerSecond(f.threeHop).toFixed(0)}, direct ${tokensPerSecond(f.direct).toFixed(0)}: ${(rateRatio * 100).toFixed(1)}% of direct (goal 95%)`,
+    `  circuit build, existing connections (relays)   p50 ${ms(medianOf(f.buildExistingMs))}  p95 ${ms(quantile(f.buildExistingMs, 0.95))}`,
+    `  circuit build, pages as hops (WebRTC links)    p50 ${ms(medianOf(f.buildPagesMs))}  p95 ${ms(quantile(f.buildPagesMs, 0.95))}`,
+    `  circuit build, pages as hops, new WebRTC       p50 ${ms(medianOf(f.buildNewWebRtcMs))}  p95 ${ms(quantile(f.buildNewWebRtcMs, 0.95))}`,
+    `  time to first token: 3 hops ${ms(medianOf(f.threeHop.firstTokenMs))}, direct ${ms(medianOf(f.direct.firstTokenMs))}: ${ms(ttftAdded)} added (goal under 20 ms)`,
+    `  tokens/s, median of ${f.threeHop.laterTokens.length} answers a route: 3 hops ${tokensPerSecond(f.threeHop).toFixed(0)}, direct ${tokensPerSecond(f.direct).toFixed(0)}: ${percent(rate.ratio)} of direct (95% interval ${percent(rate.low)}–${percent(rate.high)}; goal 95%)`,
     `  tokens/s pooled over all answers: 3 hops ${pooledTokensPerSecond(f.threeHop).toFixed(0)}, direct ${pooledTokensPerSecond(f.direct).toFixed(0)}: ${((pooledTokensPerSecond(f.threeHop) / pooledTokensPerSecond(f.direct)) * 100).toFixed(1)}% of direct`,
   ].join('\n')
 }
