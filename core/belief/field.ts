@@ -255,6 +255,50 @@ export class BeliefField {
     }
   }
 
+  /**
+   * Closes `from` through `through` in order, as `closeEpoch` on each would.
+   * A run of epochs nobody reported on costs each belief at most its widening
+   * to the fixed point and the history it keeps, not the run's length: a
+   * router back after a long absence, or holding evidence of an epoch long
+   * past, does not step through every epoch in between.
+   */
+  closeEpochs(from: bigint, through: bigint): void {
+    let epoch = from
+    while (epoch <= through) {
+      if (this.pending.has(epoch)) {
+        this.closeEpoch(epoch)
+        epoch++
+        continue
+      }
+      let quietThrough = through
+      for (const e of this.pending.keys()) if (e > epoch && e <= quietThrough) quietThrough = e - 1n
+      this.closeQuiet(epoch, quietThrough)
+      epoch = quietThrough + 1n
+    }
+  }
+
+  /** `closeEpoch` on each of `from` … `through`, none with a report: counts of nobody, and every belief widens and records a point. */
+  private closeQuiet(from: bigint, through: bigint): void {
+    for (const e of [...this.pending.keys()]) if (e <= through) this.pending.delete(e)
+    this.lastClosed = through
+    for (let e = from > through - COUNTS_KEPT ? from : through - COUNTS_KEPT + 1n; e <= through; e++) this.proberCounts.set(e, { ticketed: 0, anyUnticketed: false })
+    for (const e of [...this.proberCounts.keys()]) if (e <= through - COUNTS_KEPT) this.proberCounts.delete(e)
+    const drift2 = this.settings.driftPerEpoch ** 2
+    // Epochs after this one each leave a point in the history kept.
+    const untracked = through - BigInt(this.settings.historyLength)
+    for (const t of this.targets.values()) {
+      for (let e = from; e <= through; e++) {
+        const widened = Math.min(1, Math.sqrt(t.sigma ** 2 + drift2))
+        if (widened === t.sigma && e <= untracked) {
+          e = untracked // a fixed point: nothing changes until the epochs whose points are kept
+          continue
+        }
+        t.sigma = widened
+        if (e > untracked) this.record(t, e, undefined)
+      }
+    }
+  }
+
   /** The full view, history included (a copy): for showing, not for routing each request. */
   belief(target: string): ProviderBelief {
     const t = this.targets.get(target) ?? this.priorState()

@@ -155,10 +155,17 @@ export class BeliefRouter {
     const raised: DisputePair[] = []
     const closedThrough = this.field.closedThrough
     const first = closedThrough !== undefined ? closedThrough + 1n : [...this.held.keys()].reduce((a, b) => (b < a ? b : a), closable)
-    // In order, every epoch: ones nobody reported on still widen each belief's uncertainty.
-    for (let epoch = first; epoch <= closable; epoch++) {
-      if (this.held.has(epoch)) raised.push(...(await this.close(epoch)))
-      else this.field.closeEpoch(epoch)
+    // In order, every epoch: ones nobody reported on still widen each belief's uncertainty, a run of them at once.
+    for (let epoch = first; epoch <= closable; ) {
+      if (this.held.has(epoch)) {
+        raised.push(...(await this.close(epoch)))
+        epoch++
+        continue
+      }
+      let quietThrough = closable
+      for (const e of this.held.keys()) if (e > epoch && e <= quietThrough) quietThrough = e - 1n
+      this.field.closeEpochs(epoch, quietThrough)
+      epoch = quietThrough + 1n
     }
     await this.targetsFor(now)
     return raised
