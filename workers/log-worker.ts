@@ -68,9 +68,12 @@ let opened: Opened | undefined
 let outbound: OutboundFrame = () => {}
 /** The router worker, when the page connected one: it gets every control-plane record stored. */
 let router: Comlink.Remote<RouterWorkerApi> | undefined
+/** Control-plane records stored before this start: the router replays them when it connects. */
+let storedAtStart: Uint8Array[] = []
 /**
- * Control-plane records the router has yet to get: those stored at start and
- * until it connects, then those of the batch being stored.
+ * Control-plane records stored since, that the router has yet to get: all of
+ * them until it connects (new evidence, not a replay), then those of the
+ * batch being stored.
  */
 const forRouter: Uint8Array[] = []
 const recent: LogStatus['recent'] = []
@@ -101,7 +104,7 @@ const api = {
     // One read at start feeds the provider directory now and the router once it connects.
     await store.controlPlaneRecords((record) => {
       providers.addEncoded(record)
-      forRouter.push(record)
+      storedAtStart.push(record)
     })
     replica.onStored(({ eventId, event, from }) => {
       // Descriptors are control-plane records: one look at the header for most events.
@@ -124,11 +127,14 @@ const api = {
    */
   async connectRouter(port: MessagePort): Promise<void> {
     const remote = Comlink.wrap<RouterWorkerApi>(port)
-    await remote.replay(transferPacked(forRouter.splice(0)))
+    const history = storedAtStart
+    storedAtStart = []
+    await remote.replay(transferPacked(history))
     router = remote
-    // What was stored during the replay.
-    const late = forRouter.splice(0)
-    if (late.length > 0) await remote.ingest(transferPacked(late))
+    // What was stored since the log opened: a sync that began before the router connected brings evidence it judges
+    // as it arrives (a replay would take evidence of any epoch, however old).
+    const since = forRouter.splice(0)
+    if (since.length > 0) await remote.ingest(transferPacked(since))
   },
 
   /** Publish records this peer made elsewhere: its sealed evidence and disputes, each freshly sealed (a random nonce), so new. */
