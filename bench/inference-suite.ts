@@ -71,7 +71,7 @@ function record(route: RouteFigures, answer: AnswerFigures): void {
 }
 
 /** Answers each route gives for its time to first token and tokens/s. */
-const ANSWERS_PER_ROUTE = 400
+const ANSWERS_PER_ROUTE = 800
 
 export async function runInferenceSuite(browser: Browser, rounds: number, log: (text: string) => void): Promise<InferenceFigures> {
   try {
@@ -107,7 +107,7 @@ export async function runInferenceSuite(browser: Browser, rounds: number, log: (
     // answer (each on its open circuit), the first of a pair alternating, so drift falls on both alike.
     for (let i = 0; i < ANSWERS_PER_ROUTE; i++) {
       for (const { route, page, hops } of i % 2 === 0 ? routes : [...routes].reverse()) record(route, await ask(page, hops, false))
-      if ((i + 1) % 100 === 0) log(`${i + 1} of ${ANSWERS_PER_ROUTE} answers a route`)
+      if ((i + 1) % 200 === 0) log(`${i + 1} of ${ANSWERS_PER_ROUTE} answers a route`)
     }
     for (let i = 0; i < rounds; i++) {
       // 3 hops through relays (over WebSocket links already open), then pages as entry and middle over the WebRTC
