@@ -69,7 +69,7 @@ let outbound: OutboundFrame = () => {}
 /** The router worker, when the page connected one: it gets every control-plane record stored. */
 let router: Comlink.Remote<RouterWorkerApi> | undefined
 /** Control-plane records stored before this start: the router replays them when it connects. */
-let storedAtStart: Uint8Array[] = []
+const storedAtStart: Uint8Array[] = []
 /**
  * Control-plane records stored since, that the router has yet to get: all of
  * them until it connects (new evidence, not a replay), then those of the
@@ -127,9 +127,7 @@ const api = {
    */
   async connectRouter(port: MessagePort): Promise<void> {
     const remote = Comlink.wrap<RouterWorkerApi>(port)
-    const history = storedAtStart
-    storedAtStart = []
-    await remote.replay(transferPacked(history))
+    await remote.replay(transferPacked(storedAtStart.splice(0)))
     router = remote
     // What was stored since the log opened: a sync that began before the router connected brings evidence it judges
     // as it arrives (a replay would take evidence of any epoch, however old).

@@ -132,6 +132,13 @@ interface ProberCount {
 /** Closed epochs whose prober counts are kept: the lottery reads the one two epochs back. */
 const COUNTS_KEPT = 4n
 
+/** The last epoch of the run from `epoch` to `through` before the first of `busy` (epochs with evidence) after `epoch`. */
+export function quietThrough(busy: Iterable<bigint>, epoch: bigint, through: bigint): bigint {
+  let last = through
+  for (const e of busy) if (e > epoch && e <= last) last = e - 1n
+  return last
+}
+
 export class BeliefField {
   readonly settings: BeliefSettings
   private readonly targets = new Map<string, TargetState>()
@@ -270,10 +277,9 @@ export class BeliefField {
         epoch++
         continue
       }
-      let quietThrough = through
-      for (const e of this.pending.keys()) if (e > epoch && e <= quietThrough) quietThrough = e - 1n
-      this.closeQuiet(epoch, quietThrough)
-      epoch = quietThrough + 1n
+      const quiet = quietThrough(this.pending.keys(), epoch, through)
+      this.closeQuiet(epoch, quiet)
+      epoch = quiet + 1n
     }
   }
 
@@ -281,7 +287,8 @@ export class BeliefField {
   private closeQuiet(from: bigint, through: bigint): void {
     for (const e of [...this.pending.keys()]) if (e <= through) this.pending.delete(e)
     this.lastClosed = through
-    for (let e = from > through - COUNTS_KEPT ? from : through - COUNTS_KEPT + 1n; e <= through; e++) this.proberCounts.set(e, { ticketed: 0, anyUnticketed: false })
+    const firstCounted = from > through - COUNTS_KEPT ? from : through - COUNTS_KEPT + 1n
+    for (let e = firstCounted; e <= through; e++) this.proberCounts.set(e, { ticketed: 0, anyUnticketed: false })
     for (const e of [...this.proberCounts.keys()]) if (e <= through - COUNTS_KEPT) this.proberCounts.delete(e)
     const drift2 = this.settings.driftPerEpoch ** 2
     // Epochs after this one each leave a point in the history kept.

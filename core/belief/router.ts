@@ -20,7 +20,7 @@ import { ProbeError } from '../probe/errors.js'
 import { ProviderDirectory, type ProviderSummary } from '../provider-directory.js'
 import type { BehaviorAttestation, Bytes32, Event, ProbeReceipt } from '../types.js'
 import type { World } from '../world.js'
-import { BeliefField, type ProberTrust, type ProviderBelief } from './field.js'
+import { BeliefField, quietThrough, type ProberTrust, type ProviderBelief } from './field.js'
 import { chooseProvider, chooseUniform, type RoutableProvider, type RouteReason, type RouteRequest, type Uniform } from './routing.js'
 import { BeliefError, type BeliefSettings } from './settings.js'
 
@@ -162,10 +162,9 @@ export class BeliefRouter {
         epoch++
         continue
       }
-      let quietThrough = closable
-      for (const e of this.held.keys()) if (e > epoch && e <= quietThrough) quietThrough = e - 1n
-      this.field.closeEpochs(epoch, quietThrough)
-      epoch = quietThrough + 1n
+      const quiet = quietThrough(this.held.keys(), epoch, closable)
+      this.field.closeEpochs(epoch, quiet)
+      epoch = quiet + 1n
     }
     await this.targetsFor(now)
     return raised
