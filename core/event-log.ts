@@ -93,9 +93,9 @@ export class EventLog {
       return false
     })
     const validator = this.options.validator
-    const checked = validator && sized.length > 1 ? await this.checkElsewhere(validator, sized) : await this.checkHere(sized, rejected)
-    // What was neither refused yet nor checked was found stored already.
-    let duplicates = entries.length - rejected.length - checked.length
+    const checked = validator && sized.length > 1 ? await this.checkElsewhere(validator, sized) : await this.checkHere(sized)
+    // What was not checked was found stored already.
+    let duplicates = sized.length - checked.length
     const accepted: StoredEntry[] = []
     const seen = new Set<string>()
     for (const item of checked) {
@@ -137,15 +137,16 @@ export class EventLog {
     })
   }
 
-  /** A batch checked on this thread; malformed records go to `rejected`, and records already stored are left out. */
-  private async checkHere(entries: readonly LogEntry[], rejected: IngestError[]): Promise<Checked[]> {
+  /** A batch checked on this thread, malformed records first; records already stored are left out. */
+  private async checkHere(entries: readonly LogEntry[]): Promise<Checked[]> {
+    const malformed: Checked[] = []
     const decoded: { entry: LogEntry; record: LogRecord }[] = []
     for (const entry of entries) {
       try {
         decoded.push({ entry, record: decodeLogRecord(entry.event) })
       } catch (e) {
         if (!(e instanceof CanonError)) throw e
-        rejected.push(new IngestError('malformed', e.message))
+        malformed.push({ entry, fault: new IngestError('malformed', e.message) })
       }
     }
     // A pushed event is often known already: one read spares its signature check.
@@ -158,10 +159,12 @@ export class EventLog {
     // Concurrent, so a WebCrypto backend may overlap the checks.
     const faults = await Promise.all(fresh.map(({ entry, record }) => validateDecodedRecord(record, entry.event, context)))
     const originOf = batchOrigins()
-    return fresh.map(({ entry, record, slotHolder }, i) => {
-      const fault = faults[i]
-      return fault ? { entry, fault: new IngestError(fault.code, fault.message) } : this.checkSlot(entry, { id: record.id, origin: originOf(record) }, slotHolder)
-    })
+    return malformed.concat(
+      fresh.map(({ entry, record, slotHolder }, i) => {
+        const fault = faults[i]
+        return fault ? { entry, fault: new IngestError(fault.code, fault.message) } : this.checkSlot(entry, { id: record.id, origin: originOf(record) }, slotHolder)
+      }),
+    )
   }
 
   private context(): { world: Bytes32; epochs?: { min: bigint; max: bigint } } {
